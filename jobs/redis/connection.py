@@ -1,0 +1,92 @@
+"""One Redis client per process and URL, plus Redis-server time and URL masking."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import redis
+
+from jobs.conf import get_settings
+
+_lock = threading.Lock()
+_clients: dict[tuple[int, str], redis.Redis] = {}
+
+# Socket timeouts: a stalled Redis must not hang a thread forever. Blocking
+# commands pass their own, longer timeout on top of this.
+SOCKET_TIMEOUT = 10.0
+CONNECT_TIMEOUT = 5.0
+
+
+def make_client(url: str, **kwargs: object) -> redis.Redis:
+    """Build a client for `url` with this app's timeouts (bytes in, bytes out)."""
+    options: dict[str, object] = {
+        "socket_timeout": SOCKET_TIMEOUT,
+        "socket_connect_timeout": CONNECT_TIMEOUT,
+        "health_check_interval": 30,
+        "socket_keepalive": True,
+    }
+    options.update(kwargs)
+    return redis.Redis.from_url(url, **options)  # type: ignore[arg-type]
+
+
+def get_redis(url: str | None = None) -> redis.Redis:
+    """Return the shared, thread-safe client of this process for `url` (default REDIS_URL)."""
+    url = url or get_settings().REDIS_URL
+    key = (os.getpid(), url)
+    client = _clients.get(key)
+    if client is None:
+        with _lock:
+            client = _clients.get(key)
+            if client is None:
+                client = make_client(url)
+                _clients[key] = client
+    return client
+
+
+def reset_clients() -> None:
+    """Forget every cached client (tests that switch Redis servers call this)."""
+    with _lock:
+        for client in _clients.values():
+            client.close()
+        _clients.clear()
+
+
+def server_time(client: redis.Redis) -> float:
+    """Redis server's clock as epoch seconds: the one clock all processes share."""
+    seconds, micros = client.time()
+    return float(seconds) + micros / 1_000_000
+
+
+class ServerClock:
+    """Local clock corrected by the offset to Redis time, refreshed on demand."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def sync(self, client: redis.Redis) -> float:
+        """Measure the offset with one TIME call; return the round trip in seconds."""
+        before = time.time()
+        remote = server_time(client)
+        after = time.time()
+        self.offset = remote - (before + after) / 2
+        return after - before
+
+    def now(self) -> float:
+        """Current Redis-server time estimate, without a round trip."""
+        return time.time() + self.offset
+
+
+def mask_url(url: str) -> str:
+    """Return `url` with any password replaced by `****`, for logs and banners."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    netloc = f"{user}:****@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

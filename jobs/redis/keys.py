@@ -1,0 +1,56 @@
+"""Every Redis key name this app reads or writes, in one place.
+
+The first block is Sidekiq's own layout (shared with Ruby/Rust Sidekiq and their
+dashboards); the second block is private to this app and lives under `jobs:`.
+"""
+
+from __future__ import annotations
+
+# Sidekiq's keys.
+QUEUES = "queues"
+SCHEDULE = "schedule"
+RETRY = "retry"
+DEAD = "dead"
+PROCESSES = "processes"
+STAT_PROCESSED = "stat:processed"
+STAT_FAILED = "stat:failed"
+SORTED_SETS = (SCHEDULE, RETRY, DEAD)
+
+# Our private keys.
+PREFIX = "jobs:"
+WORKERS = PREFIX + "workers"  # set of identities that own an in-progress list
+
+
+def queue(name: str) -> str:
+    """The list holding the jobs waiting in queue `name`."""
+    return "queue:" + name
+
+
+def stat_day(kind: str, day: str) -> str:
+    """Daily counter, e.g. `stat:processed:2026-11-22` (UTC date)."""
+    return f"stat:{kind}:{day}"
+
+
+def process_work(identity: str) -> str:
+    """Sidekiq 7+ hash of running jobs, field = thread id."""
+    return identity + ":work"
+
+
+def process_workers(identity: str) -> str:
+    """Sidekiq 6 name of the same hash (its Web UI reads this one)."""
+    return identity + ":workers"
+
+
+def process_signals(identity: str) -> str:
+    """List of signals (TSTP, TERM, TTIN) sent to a process by a dashboard."""
+    return identity + "-signals"
+
+
+def inprogress(identity: str) -> str:
+    """Jobs fetched by process `identity` and not yet finished (reliable fetch)."""
+    return PREFIX + "inprogress:" + identity
+
+
+def recurring(suffix: str) -> str:
+    """Private keys of the recurring-jobs scheduler."""
+    return PREFIX + "recurring:" + suffix

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
@@ -58,25 +57,6 @@ def server_time(client: redis.Redis) -> float:
     """Redis server's clock as epoch seconds: the one clock all processes share."""
     seconds, micros = client.time()
     return float(seconds) + micros / 1_000_000
-
-
-class ServerClock:
-    """Local clock corrected by the offset to Redis time, refreshed on demand."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def sync(self, client: redis.Redis) -> float:
-        """Measure the offset with one TIME call; return the round trip in seconds."""
-        before = time.time()
-        remote = server_time(client)
-        after = time.time()
-        self.offset = remote - (before + after) / 2
-        return after - before
-
-    def now(self) -> float:
-        """Current Redis-server time estimate, without a round trip."""
-        return time.time() + self.offset
 
 
 def mask_url(url: str) -> str:

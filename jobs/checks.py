@@ -1,0 +1,77 @@
+"""System checks (`manage.py check`): catch misconfiguration before a worker starts."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import Warning as CheckWarning
+
+from jobs.conf import get_settings
+from jobs.queues import QueueConfigError, QueueOrder
+from jobs.registry import registered
+from jobs.retry import max_retries
+
+REDIS_SCHEMES = {"redis", "rediss", "unix"}
+
+
+@register(Tags.compatibility)
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Check JOBS: the Redis URL, the queues, the numbers."""
+    settings = get_settings()
+    errors: list[CheckMessage] = []
+    parts = urlsplit(settings.REDIS_URL)
+    if parts.scheme not in REDIS_SCHEMES or (parts.scheme != "unix" and not parts.hostname):
+        errors.append(
+            Error(
+                f"JOBS['REDIS_URL'] is not a Redis URL: {settings.REDIS_URL!r}",
+                hint="Use redis://[:password@]host:port/db, rediss://... or unix:///path/to/socket",
+                id="jobs.E001",
+            )
+        )
+    else:
+        try:
+            _ = parts.port
+        except ValueError:
+            errors.append(Error(f"JOBS['REDIS_URL'] has an invalid port: {settings.REDIS_URL!r}", id="jobs.E001"))
+    try:
+        QueueOrder.from_entries(settings.QUEUES)
+    except QueueConfigError as exc:
+        errors.append(Error(f"JOBS['QUEUES']: {exc}", hint='Entries are "name", "name,weight" or ("name", weight).', id="jobs.E002"))
+    for key in ("CONCURRENCY", "HEARTBEAT_TTL", "DEAD_MAX_JOBS", "MAX_RECOVERIES"):
+        value = getattr(settings, key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            errors.append(Error(f"JOBS['{key}'] must be a positive integer, not {value!r}", id="jobs.E003"))
+    for key in ("SHUTDOWN_TIMEOUT", "POLL_INTERVAL", "HEARTBEAT_INTERVAL"):
+        value = getattr(settings, key)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            errors.append(Error(f"JOBS['{key}'] must be a positive number, not {value!r}", id="jobs.E003"))
+    if isinstance(settings.HEARTBEAT_TTL, int) and isinstance(settings.HEARTBEAT_INTERVAL, (int, float)):
+        if settings.HEARTBEAT_TTL < 2 * settings.HEARTBEAT_INTERVAL:
+            errors.append(
+                CheckWarning(
+                    "JOBS['HEARTBEAT_TTL'] is under twice HEARTBEAT_INTERVAL: a live worker may look dead",
+                    id="jobs.W001",
+                )
+            )
+    return errors
+
+
+@register(Tags.compatibility)
+def check_job_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Check the options of every registered Job class."""
+    errors: list[CheckMessage] = []
+    for name, cls in registered().items():
+        retry = cls.retry
+        valid_retry = isinstance(retry, bool) or (isinstance(retry, int) and retry >= 0)
+        if not valid_retry or max_retries(retry, 25) is None and retry is not False:
+            errors.append(
+                Error(f"{name}.retry is {retry!r}; use True, False or a number of retries >= 0", obj=cls, id="jobs.E010")
+            )
+        if not isinstance(cls.queue, str) or not cls.queue or any(c.isspace() for c in cls.queue):
+            errors.append(Error(f"{name}.queue is {cls.queue!r}; use a queue name", obj=cls, id="jobs.E011"))
+        timeout = cls.timeout
+        if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0):
+            errors.append(Error(f"{name}.timeout is {timeout!r}; use seconds > 0 or None", obj=cls, id="jobs.E012"))
+    return errors

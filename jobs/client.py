@@ -1,0 +1,101 @@
+"""Push payloads to Redis in Sidekiq's format, after the surrounding transaction commits.
+
+1. Immediate jobs: `SADD queues` + `LPUSH queue:<name>` in one round trip (one
+   multi-value LPUSH per queue for bulk pushes).
+2. Future jobs: `ZADD schedule <at> <payload>`; the poller moves them when due.
+3. Inside `transaction.atomic()` the push waits for the commit; a rollback drops it.
+4. A test mode (`jobs.testing`) may intercept every push before Redis is touched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from django.db import DEFAULT_DB_ALIAS, transaction
+
+from jobs.exceptions import EnqueueError
+from jobs.payload import Payload, dumps
+from jobs.redis import keys
+from jobs.redis.connection import get_redis, mask_url
+
+# Set by jobs.testing: receives (payloads, at) instead of Redis.
+Interceptor = Callable[[list[Payload], float | None], None]
+_interceptor: Interceptor | None = None
+
+
+def set_interceptor(interceptor: Interceptor | None) -> Interceptor | None:
+    """Route pushes to `interceptor` (or back to Redis with None); return the previous one."""
+    global _interceptor  # noqa: PLW0603  (one switch for the whole process, like Sidekiq::Testing)
+    previous, _interceptor = _interceptor, interceptor
+    return previous
+
+
+def enqueue(payloads: list[Payload], *, at: float | None = None, on_commit: bool = True) -> None:
+    """Push `payloads` now, or after the current transaction commits when inside one."""
+    if on_commit and transaction.get_connection(DEFAULT_DB_ALIAS).in_atomic_block:
+        transaction.on_commit(lambda: _dispatch(payloads, at), using=DEFAULT_DB_ALIAS)
+    else:
+        _dispatch(payloads, at)
+
+
+def _dispatch(payloads: list[Payload], at: float | None) -> None:
+    from jobs.signals import job_enqueued
+
+    if _interceptor is not None:
+        _interceptor(payloads, at)
+    elif at is not None and at > time.time():
+        schedule_payloads(payloads, at)
+    else:
+        push_payloads(payloads)
+    if job_enqueued.receivers:
+        for payload in payloads:
+            job_enqueued.send(sender=None, payload=payload)
+
+
+def push_payloads(payloads: list[Payload], client: redis.Redis | None = None) -> None:
+    """Push ready jobs to their queues in one round trip, stamping `enqueued_at`."""
+    client = client or get_redis()
+    now = time.time()
+    by_queue: dict[str, list[str]] = {}
+    for payload in payloads:
+        payload["enqueued_at"] = now
+        by_queue.setdefault(payload["queue"], []).append(dumps(payload))
+    pipe = client.pipeline(transaction=False)
+    pipe.sadd(keys.QUEUES, *by_queue)
+    for queue, encoded in by_queue.items():
+        pipe.lpush(keys.queue(queue), *encoded)
+    _execute(pipe, client, payloads)
+
+
+def schedule_payloads(payloads: list[Payload], at: float, client: redis.Redis | None = None) -> None:
+    """Add future jobs to the `schedule` sorted set (no `enqueued_at`, as Sidekiq)."""
+    client = client or get_redis()
+    members: dict[str, float] = {}
+    for payload in payloads:
+        payload.pop("enqueued_at", None)
+        members[dumps(payload)] = at
+    pipe = client.pipeline(transaction=False)
+    pipe.zadd(keys.SCHEDULE, members)
+    _execute(pipe, client, payloads)
+
+
+def _execute(pipe: Any, client: redis.Redis, payloads: list[Payload]) -> None:
+    try:
+        pipe.execute()
+    except redis.RedisError as exc:
+        url = mask_url(_client_url(client))
+        first = payloads[0].get("class", "?") if payloads else "?"
+        raise EnqueueError(
+            f"could not enqueue {len(payloads)} {first} job(s) to Redis at {url}: {exc}"
+        ) from exc
+
+
+def _client_url(client: redis.Redis) -> str:
+    kwargs = client.connection_pool.connection_kwargs
+    host, port, db = kwargs.get("host", "?"), kwargs.get("port", "?"), kwargs.get("db", 0)
+    password = kwargs.get("password")
+    auth = ":x@" if password else ""
+    return f"redis://{auth}{host}:{port}/{db}"

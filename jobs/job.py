@@ -1,0 +1,200 @@
+"""The `Job` base class: options, the enqueue API, and the hooks a job may override."""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any, ClassVar
+
+from django.utils import timezone
+
+from jobs import registry
+from jobs.arguments import check_args
+from jobs.client import enqueue
+from jobs.payload import Payload, new_jid
+
+RetryOption = bool | int
+# What retry_in() may answer: seconds, None for the default backoff, "kill" or "discard".
+RetryDecision = float | int | str | None
+
+_OPTION_KEYS = frozenset({"queue", "retry", "timeout", "backtrace", "tags", "retry_queue"})
+
+
+class _TestJobs:
+    """`MyJob.jobs`: the payloads kept by `jobs.testing.fake()` for that class."""
+
+    def __get__(self, instance: object, owner: type[Job]) -> list[Payload]:
+        from jobs import testing
+
+        return testing.jobs_for(owner)
+
+
+class Job:
+    """Subclass, set options as class attributes, and write `perform()`."""
+
+    queue: ClassVar[str] = "default"
+    retry: ClassVar[RetryOption] = True
+    timeout: ClassVar[float | None] = None
+    name: ClassVar[str | None] = None
+    backtrace: ClassVar[bool | int] = False
+    # Set `abstract = True` on a base class that should not be registered itself.
+    abstract: ClassVar[bool] = True
+
+    jobs: ClassVar[_TestJobs] = _TestJobs()
+
+    # Describe the current run; set by the worker before perform().
+    jid: str = ""
+    retry_count: int = 0
+    payload: Payload
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("abstract", False):
+            registry.register(cls)
+
+    def perform(self, *args: Any) -> None:
+        """Do the work. Arguments are the JSON values given to perform_async()."""
+        raise NotImplementedError(f"{type(self).__qualname__} must define perform()")
+
+    # Hooks (override as needed).
+    def retry_in(self, count: int, exc: BaseException) -> RetryDecision:
+        """Seconds until retry `count` (0 = first), None for Sidekiq's backoff, or "kill"/"discard"."""
+        return None
+
+    def retries_exhausted(self, payload: Payload, exc: BaseException) -> None:
+        """Called once when the job has no retries left and goes to the dead set."""
+
+    # Enqueue API.
+    @classmethod
+    def set(cls, **options: Any) -> JobOptions:
+        """Options for one call: queue, retry, timeout, backtrace, tags, on_commit."""
+        return JobOptions(cls, options)
+
+    @classmethod
+    def perform_async(cls, *args: Any) -> str:
+        """Queue the job now (after commit inside a transaction); return its jid."""
+        return JobOptions(cls, {}).perform_async(*args)
+
+    @classmethod
+    def perform_in(cls, interval: float | timedelta, *args: Any) -> str:
+        """Run the job after `interval` seconds (or a timedelta)."""
+        return JobOptions(cls, {}).perform_in(interval, *args)
+
+    @classmethod
+    def perform_at(cls, when: datetime | float, *args: Any) -> str:
+        """Run the job at `when` (datetime, or epoch seconds)."""
+        return JobOptions(cls, {}).perform_at(when, *args)
+
+    @classmethod
+    def perform_bulk(cls, args_list: Iterable[Sequence[Any]]) -> list[str]:
+        """Queue one job per argument list in one round trip; return the jids."""
+        return JobOptions(cls, {}).perform_bulk(args_list)
+
+    # Test helpers (jobs.testing.fake()).
+    @classmethod
+    def drain(cls) -> int:
+        """Run this class's faked jobs now, including ones they enqueue; return how many ran."""
+        from jobs import testing
+
+        return testing.drain(cls)
+
+    @classmethod
+    def clear(cls) -> None:
+        """Forget this class's faked jobs."""
+        from jobs import testing
+
+        testing.clear(cls)
+
+
+@cache
+def perform_signature(cls: type[Job]) -> inspect.Signature:
+    """The signature of `cls.perform`, computed once per class."""
+    return inspect.signature(cls.perform)
+
+
+def check_call(cls: type[Job], args: Sequence[Any]) -> None:
+    """Raise TypeError if `args` does not fit `perform()` or is not JSON-native."""
+    signature = perform_signature(cls)
+    where = f"{cls.__qualname__}.perform"
+    try:
+        signature.bind(None, *args)
+    except TypeError as exc:
+        raise TypeError(f"{where}(): {exc}") from None
+    names = [p.name for p in signature.parameters.values()][1:]
+    check_args(list(args), where, names)
+
+
+class JobOptions:
+    """A job class with per-call options, as returned by `Job.set(...)`."""
+
+    def __init__(self, cls: type[Job], options: dict[str, Any]) -> None:
+        unknown = set(options) - _OPTION_KEYS - {"on_commit"}
+        if unknown:
+            raise TypeError(f"unknown job option(s): {', '.join(sorted(unknown))}")
+        self.cls = cls
+        self.on_commit = bool(options.pop("on_commit", True))
+        self.options = options
+
+    def set(self, **options: Any) -> JobOptions:
+        """Add more options."""
+        merged = {**self.options, "on_commit": self.on_commit, **options}
+        return JobOptions(self.cls, merged)
+
+    def build(self, args: Sequence[Any], now: float) -> Payload:
+        """Check `args` and build the payload in Sidekiq's key order."""
+        check_call(self.cls, args)
+        cls, options = self.cls, self.options
+        payload: Payload = {
+            "retry": options.get("retry", cls.retry),
+            "queue": options.get("queue", cls.queue),
+            "args": list(args),
+            "class": registry.job_name(cls),
+            "jid": new_jid(),
+            "created_at": now,
+        }
+        for key in ("timeout", "backtrace", "tags", "retry_queue"):
+            if key in options:
+                payload[key] = options[key]
+        if "backtrace" not in payload and cls.backtrace:
+            payload["backtrace"] = cls.backtrace
+        check_args([payload.get("tags"), payload.get("timeout")], "job options")
+        return payload
+
+    def perform_async(self, *args: Any) -> str:
+        payload = self.build(args, time.time())
+        enqueue([payload], on_commit=self.on_commit)
+        return str(payload["jid"])
+
+    def perform_in(self, interval: float | timedelta, *args: Any) -> str:
+        seconds = interval.total_seconds() if isinstance(interval, timedelta) else float(interval)
+        return self.perform_at(time.time() + seconds, *args)
+
+    def perform_at(self, when: datetime | float, *args: Any) -> str:
+        at = _epoch(when)
+        payload = self.build(args, time.time())
+        enqueue([payload], at=at, on_commit=self.on_commit)
+        return str(payload["jid"])
+
+    def perform_bulk(self, args_list: Iterable[Sequence[Any]]) -> list[str]:
+        now = time.time()
+        payloads = []
+        for index, args in enumerate(args_list):
+            if not isinstance(args, (list, tuple)):
+                raise TypeError(f"perform_bulk item {index} is {type(args).__name__}, not a list")
+            payloads.append(self.build(args, now))
+        if payloads:
+            enqueue(payloads, on_commit=self.on_commit)
+        return [str(p["jid"]) for p in payloads]
+
+
+def _epoch(when: datetime | float) -> float:
+    if isinstance(when, datetime):
+        if timezone.is_naive(when):
+            when = timezone.make_aware(when)
+        return when.timestamp()
+    if isinstance(when, bool) or not isinstance(when, (int, float)):
+        raise TypeError(f"perform_at() takes a datetime or epoch seconds, not {type(when).__name__}")
+    return float(when)

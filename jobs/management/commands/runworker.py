@@ -1,0 +1,77 @@
+"""`manage.py runworker`: parse options and start a worker process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from jobs.conf import get_settings
+from jobs.queues import QueueConfigError, QueueOrder
+from jobs.worker.launcher import Launcher, WorkerOptions
+
+LEVELS = {0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG, 3: logging.DEBUG}
+
+
+class Command(BaseCommand):
+    help = "Run a jobs worker: fetch and run jobs from Redis with a pool of threads."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("-c", "--concurrency", type=int, help="threads (default JOBS['CONCURRENCY'])")
+        parser.add_argument(
+            "-q",
+            "--queue",
+            action="append",
+            dest="queues",
+            metavar="NAME[,WEIGHT]",
+            help="a queue to read; repeat for more; weights give weighted random order",
+        )
+        parser.add_argument("--timeout", type=float, help="seconds to wait for running jobs on stop")
+        parser.add_argument("--tag", default="", help="a label shown in the dashboard")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        settings = get_settings()
+        concurrency = options["concurrency"] or settings.CONCURRENCY
+        if concurrency < 1:
+            raise CommandError("concurrency must be at least 1")
+        try:
+            order = QueueOrder.from_entries(options["queues"] or settings.QUEUES)
+        except QueueConfigError as exc:
+            raise CommandError(str(exc)) from None
+        timeout = options["timeout"] if options["timeout"] is not None else settings.SHUTDOWN_TIMEOUT
+        configure_logging(options["verbosity"])
+        launcher = Launcher(WorkerOptions(concurrency, order, float(timeout), options["tag"], settings))
+        code = launcher.run()
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Threads stuck in a job must not keep the process alive past a clean stop.
+        os._exit(code)
+
+
+class WorkerFormatter(logging.Formatter):
+    """Sidekiq-like lines: UTC time, pid, thread, level, message."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s pid=%(process)d tid=%(threadName)s %(levelname)s: %(message)s")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def configure_logging(verbosity: int) -> None:
+    """Send the `jobs` loggers to stdout at the level -v asks for."""
+    logger = logging.getLogger("jobs")
+    logger.setLevel(LEVELS.get(verbosity, logging.INFO))
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(WorkerFormatter())
+    logger.addHandler(handler)
+    logger.propagate = False

@@ -1,0 +1,124 @@
+"""What happens to a failed job: pure functions, no Redis (unit-tested with freezegun).
+
+1. `max_retries()` reads Sidekiq's `retry` option: True = the default (25), N = N
+   retries, 0 = straight to dead, False = drop the job.
+2. `default_delay()` is Sidekiq's backoff: count**4 + 15 + rand(10) * (count + 1).
+3. `record_failure()` stamps Sidekiq's error fields on the payload.
+4. `decide()` combines them with the job's own `retry_in()` answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import traceback
+import zlib
+from dataclasses import dataclass
+from typing import Literal
+
+from jobs.payload import Payload
+
+Verdict = Literal["retry", "dead", "drop"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Where a failed job goes, and when it runs again (retry only)."""
+
+    verdict: Verdict
+    at: float = 0.0
+    exhausted: bool = False
+
+
+def max_retries(option: object, default: int) -> int | None:
+    """Retries allowed by the `retry` option; None means drop on failure."""
+    if option is False:
+        return None
+    if option is True or option is None:
+        return default
+    if isinstance(option, int) and not isinstance(option, bool) and option >= 0:
+        return option
+    if isinstance(option, str) and option.isdigit():
+        return int(option)
+    return default
+
+
+def default_delay(count: int, rng: random.Random | None = None) -> float:
+    """Sidekiq's backoff in seconds before retry number `count` (0 = after the first failure)."""
+    jitter = (rng or random).randrange(10)
+    return float(count**4 + 15 + jitter * (count + 1))
+
+
+def error_class_name(exc: BaseException) -> str:
+    """The name shown as `error_class` (the exception's class name, as Ruby shows its)."""
+    return type(exc).__qualname__
+
+
+def record_failure(
+    payload: Payload, exc: BaseException, now: float, message_max: int, backtrace: object = None
+) -> int:
+    """Stamp the failure on `payload` like Sidekiq; return the new retry_count."""
+    if "retry_count" in payload and isinstance(payload["retry_count"], int):
+        count = payload["retry_count"] + 1
+        payload["retried_at"] = now
+    else:
+        count = 0
+        payload["failed_at"] = now
+    payload["retry_count"] = count
+    payload["error_class"] = error_class_name(exc)
+    payload["error_message"] = str(exc)[:message_max]
+    lines = _backtrace_lines(exc, backtrace)
+    if lines:
+        payload["error_backtrace"] = encode_backtrace(lines)
+    return count
+
+
+def _backtrace_lines(exc: BaseException, option: object) -> list[str]:
+    if option is None or option is False or option == 0:
+        return []
+    frames = traceback.extract_tb(exc.__traceback__)
+    lines = [f"{f.filename}:{f.lineno}:in `{f.name}'" for f in reversed(frames)]
+    if isinstance(option, int) and not isinstance(option, bool):
+        lines = lines[:option]
+    return lines
+
+
+def encode_backtrace(lines: list[str]) -> str:
+    """Sidekiq's `error_backtrace`: MIME base64 of zlib-deflated JSON."""
+    return base64.encodebytes(zlib.compress(json.dumps(lines).encode("utf-8"))).decode("ascii")
+
+
+def decode_backtrace(value: str) -> list[str]:
+    """Inverse of encode_backtrace; returns [] on anything unreadable."""
+    try:
+        lines = json.loads(zlib.decompress(base64.b64decode(value)))
+    except (ValueError, zlib.error, TypeError):
+        return []
+    return [str(line) for line in lines] if isinstance(lines, list) else []
+
+
+def decide(
+    payload: Payload,
+    count: int,
+    now: float,
+    default_retries: int,
+    hook: float | int | str | None = None,
+) -> Decision:
+    """Decide the fate of a job that just failed for the (count+1)-th time.
+
+    `hook` is the job's `retry_in()` answer: seconds, None (default backoff),
+    "kill" (dead now) or "discard" (drop now).
+    """
+    allowed = max_retries(payload.get("retry", True), default_retries)
+    if allowed is None or hook == "discard":
+        return Decision("drop")
+    if hook == "kill":
+        return Decision("dead")
+    if count >= allowed:
+        return Decision("dead", exhausted=True)
+    if isinstance(hook, (int, float)) and not isinstance(hook, bool) and hook >= 0:
+        delay = float(hook)
+    else:
+        delay = default_delay(count)
+    return Decision("retry", at=now + delay)

@@ -1,0 +1,1 @@
+"""The worker process: launcher, manager, fetch, processor, heartbeat, poller, recovery."""

@@ -1,0 +1,146 @@
+"""The heartbeat: keep this process visible and alive in Redis, in Sidekiq's format.
+
+Every few seconds, in one MULTI:
+1. flush the processed/failed counters summed in memory (and the daily keys);
+2. rewrite `<identity>:work` (and Sidekiq 6's `<identity>:workers`) with the
+   running jobs;
+3. refresh the `<identity>` hash (info, busy, beat, rtt_us, quiet, rss) with a
+   TTL: when it expires, other workers recover our in-progress list;
+4. pop one signal a dashboard left in `<identity>-signals`.
+The beat time is Redis-server time (one TIME call, which also measures the RTT).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+
+from jobs.redis import keys
+from jobs.redis.connection import server_time
+from jobs.worker.clock import Clock
+from jobs.worker.manager import Manager
+from jobs.worker.stats import Counters
+
+DAILY_TTL = 5 * 365 * 24 * 3600  # Sidekiq keeps daily stats five years
+WORK_TTL = 60
+
+
+class Heartbeat:
+    """Writes one beat; the launcher calls `beat()` on its own schedule."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        identity: str,
+        info: dict[str, Any],
+        manager: Manager,
+        counters: Counters,
+        clock: Clock,
+        ttl: int,
+    ) -> None:
+        self.client = client
+        self.identity = identity
+        self.info = json.dumps(info, separators=(",", ":"))
+        self.manager = manager
+        self.counters = counters
+        self.clock = clock
+        self.ttl = ttl
+        self.quiet = False
+
+    def beat(self) -> str | None:
+        """Write one beat; return the signal popped, if any. Raises RedisError."""
+        before = time.time()
+        now = server_time(self.client)
+        after = time.time()
+        self.clock.update(now, before, after)
+        processed, failed = self.counters.take()
+        try:
+            results = self._write(now, int((after - before) * 1_000_000), processed, failed)
+        except redis.RedisError:
+            self.counters.add(processed, failed)
+            raise
+        signal = results[-2]
+        return signal.decode("utf-8", "replace") if isinstance(signal, bytes) else None
+
+    def _write(self, now: float, rtt_us: int, processed: int, failed: int) -> list[Any]:
+        pipe = self.client.pipeline(transaction=True)
+        _add_stats(pipe, now, processed, failed)
+        self._write_work(pipe)
+        pipe.sadd(keys.PROCESSES, self.identity)
+        pipe.hset(
+            self.identity,
+            mapping={
+                "info": self.info,
+                "busy": self.manager.busy(),
+                "beat": repr(now),
+                "rtt_us": rtt_us,
+                "quiet": "true" if self.quiet else "false",
+                "rss": _rss_kb(),
+            },
+        )
+        pipe.expire(self.identity, self.ttl)
+        pipe.rpop(keys.process_signals(self.identity))
+        pipe.sadd(keys.WORKERS, self.identity)
+        results: list[Any] = pipe.execute()
+        return results
+
+    def _write_work(self, pipe: Any) -> None:
+        work_keys = (keys.process_work(self.identity), keys.process_workers(self.identity))
+        pipe.delete(*work_keys)
+        running = self.manager.running()
+        if not running:
+            return
+        fields = {
+            tid: json.dumps(
+                {
+                    "queue": run.payload.get("queue", "default"),
+                    "payload": run.raw.decode("utf-8", "replace"),
+                    "run_at": int(run.run_at),
+                },
+                separators=(",", ":"),
+            )
+            for tid, run in running
+        }
+        for key in work_keys:
+            pipe.hset(key, mapping=fields)
+            pipe.expire(key, WORK_TTL)
+
+    def forget(self) -> None:
+        """On a clean exit: leave the process list, flush the last counts."""
+        processed, failed = self.counters.take()
+        pipe = self.client.pipeline(transaction=True)
+        _add_stats(pipe, self.clock.now(), processed, failed)
+        pipe.srem(keys.PROCESSES, self.identity)
+        pipe.srem(keys.WORKERS, self.identity)
+        pipe.delete(
+            self.identity,
+            keys.process_work(self.identity),
+            keys.process_workers(self.identity),
+            keys.inprogress(self.identity),
+        )
+        pipe.execute()
+
+
+def _add_stats(pipe: Any, now: float, processed: int, failed: int) -> None:
+    """Add the counters to the totals and to today's keys (UTC), as Sidekiq does."""
+    day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
+    for kind, count, total in (("processed", processed, keys.STAT_PROCESSED), ("failed", failed, keys.STAT_FAILED)):
+        if count:
+            pipe.incrby(total, count)
+            pipe.incrby(keys.stat_day(kind, day), count)
+            pipe.expire(keys.stat_day(kind, day), DAILY_TTL)
+
+
+def _rss_kb() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0

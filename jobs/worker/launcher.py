@@ -1,0 +1,249 @@
+"""The worker process: start every part, handle signals, stop without losing a job.
+
+1. Announce the process (first heartbeat) before fetching anything, so no other
+   worker takes our in-progress list for an orphan's.
+2. Recover orphaned in-progress lists of dead processes: at start, then on
+   every heartbeat.
+3. Run the fetcher, the processor threads, the acker, the poller and the heartbeat.
+4. Signals: TERM/INT stop; a second TERM/INT exits at once (our in-progress
+   list stays for the others to recover); TSTP = quiet; TTIN logs every thread's stack.
+5. Stop: quiet, wait up to the timeout for running jobs, write pending acks,
+   push unfinished jobs back to the head of their queues, leave `processes`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from secrets import token_hex
+from types import FrameType
+from typing import Any
+
+import redis
+
+from jobs import __version__
+from jobs.conf import JobsSettings
+from jobs.queues import QueueOrder
+from jobs.redis import keys
+from jobs.redis.connection import make_client, mask_url
+from jobs.worker.acker import Acker
+from jobs.worker.buffer import WorkBuffer
+from jobs.worker.clock import Clock
+from jobs.worker.fetch import Fetcher
+from jobs.worker.health import Backoff, RedisHealth
+from jobs.worker.heartbeat import Heartbeat
+from jobs.worker.manager import Manager
+from jobs.worker.poller import Poller
+from jobs.worker.processor import Processor
+from jobs.worker.recovery import recover_orphans, requeue_list
+from jobs.worker.stats import Counters
+
+logger = logging.getLogger("jobs.worker")
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """What `runworker` was asked for, defaults filled in from JOBS."""
+
+    concurrency: int
+    queues: QueueOrder
+    timeout: float
+    tag: str
+    settings: JobsSettings
+
+
+class Launcher:
+    """One worker process."""
+
+    def __init__(self, options: WorkerOptions) -> None:
+        self.options = options
+        settings = options.settings
+        self.url = settings.REDIS_URL
+        self.identity = f"{socket.gethostname()}:{os.getpid()}:{token_hex(6)}"
+        self.client = make_client(self.url, max_connections=options.concurrency + 16)
+        self.health = RedisHealth(mask_url(self.url))
+        self.clock = Clock()
+        self.counters = Counters()
+        self.buffer = WorkBuffer()
+        self.acker = Acker(self.client, self.identity, self.health)
+        processor = Processor(settings, self.counters, self.clock)
+        self.manager = Manager(options.concurrency, self.buffer, processor, self.acker)
+        self.fetcher = Fetcher(self.client, self.url, self.identity, options.queues, self.buffer, self.health)
+        self.stopping = threading.Event()
+        self.poller = Poller(self.client, self.clock, self.health, settings.POLL_INTERVAL, self.stopping)
+        self.heartbeat = Heartbeat(
+            self.client, self.identity, self._info(), self.manager, self.counters, self.clock, settings.HEARTBEAT_TTL
+        )
+        self._signals = 0
+
+    def _info(self) -> dict[str, Any]:
+        return {
+            "hostname": socket.gethostname(),
+            "started_at": time.time(),
+            "pid": os.getpid(),
+            "tag": self.options.tag,
+            "concurrency": self.options.concurrency,
+            "queues": list(self.options.queues.names),
+            "weights": [dict(zip(self.options.queues.names, self.options.queues.weights, strict=True))],
+            "labels": [],
+            "identity": self.identity,
+            "version": __version__,
+            "embedded": False,
+        }
+
+    def run(self) -> int:
+        """Run until stopped; return the exit code."""
+        self._install_signal_handlers()
+        self._banner()
+        self._wait_for_redis()
+        self._announce()
+        self.acker.start()
+        self.manager.start()
+        self.fetcher.start()
+        self.poller.start()
+        self._start_extras()
+        threading.Thread(target=self._beat_loop, name="heartbeat", daemon=True).start()
+        while not self.stopping.wait(1.0):
+            pass
+        return self._shutdown()
+
+    def _banner(self) -> None:
+        options = self.options
+        logger.info(
+            "jobs %s worker %s starting: Redis %s, queues %s, concurrency %d, shutdown timeout %g s",
+            __version__,
+            self.identity,
+            mask_url(self.url),
+            options.queues.describe(),
+            options.concurrency,
+            options.timeout,
+        )
+
+    def _wait_for_redis(self) -> None:
+        backoff = Backoff()
+        while not self.stopping.is_set():
+            try:
+                check_redis(self.client)
+            except redis.RedisError as exc:
+                self.health.failed(exc, "startup")
+                self.stopping.wait(backoff.next())
+                continue
+            self.health.succeeded()
+            return
+
+    def _announce(self) -> None:
+        """First beat and orphan recovery, before any fetch."""
+        backoff = Backoff()
+        while not self.stopping.is_set():
+            try:
+                self.heartbeat.beat()
+                recover_orphans(self.client, self.identity, self.clock.now(), self.options.settings.MAX_RECOVERIES)
+            except redis.RedisError as exc:
+                self.health.failed(exc, "startup")
+                self.stopping.wait(backoff.next())
+                continue
+            return
+
+    def _start_extras(self) -> None:
+        """Start the recurring-jobs scheduler when JOBS["SCHEDULE"] has entries."""
+        if not self.options.settings.SCHEDULE:
+            return
+        try:
+            from jobs.recurring.runner import start_recurring
+        except ImportError:
+            return
+        start_recurring(self.client, self.clock, self.health, self.stopping)
+
+    def _beat_loop(self) -> None:
+        interval = self.options.settings.HEARTBEAT_INTERVAL
+        settings = self.options.settings
+        while not self.stopping.wait(interval):
+            try:
+                signal_name = self.heartbeat.beat()
+                recover_orphans(self.client, self.identity, self.clock.now(), settings.MAX_RECOVERIES)
+            except redis.RedisError as exc:
+                self.health.failed(exc, "heartbeat")
+                continue
+            self.health.succeeded()
+            if signal_name:
+                self._remote_signal(signal_name)
+
+    def _remote_signal(self, name: str) -> None:
+        logger.info("received %s from a dashboard", name)
+        if name == "TSTP":
+            self.quiet()
+        elif name == "TERM":
+            self.stopping.set()
+        elif name == "TTIN":
+            dump_threads()
+
+    def quiet(self) -> None:
+        if not self.heartbeat.quiet:
+            logger.info("quiet: finishing running jobs, fetching no more")
+        self.heartbeat.quiet = True
+        self.fetcher.quiet()
+
+    def _install_signal_handlers(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_stop_signal)
+        signal.signal(signal.SIGTSTP, lambda *_: self.quiet())
+        signal.signal(signal.SIGTTIN, lambda *_: dump_threads())
+
+    def _on_stop_signal(self, signum: int, frame: FrameType | None) -> None:
+        self._signals += 1
+        if self._signals > 1:
+            logger.warning("second %s: exiting now; unfinished jobs will be recovered", signal.Signals(signum).name)
+            logging.shutdown()
+            os._exit(1)
+        logger.info("%s: stopping (again to exit at once)", signal.Signals(signum).name)
+        self.stopping.set()
+
+    def _shutdown(self) -> int:
+        timeout = self.options.timeout
+        self.quiet()
+        self.fetcher.join(timeout=3.0)
+        if not self.manager.wait_idle(timeout):
+            logger.warning("%d job(s) still running after %g s; pushing them back to their queues", self.manager.busy(), timeout)
+        self.manager.stop()
+        self.acker.stop(timeout=10.0)
+        try:
+            requeued, _ = requeue_list(
+                self.client, keys.inprogress(self.identity), self.clock.now(), died=False, max_recoveries=0
+            )
+            self.heartbeat.forget()
+        except redis.RedisError as exc:
+            logger.error("could not clean up in Redis (%s); unfinished jobs will be recovered by another worker", exc)
+            return 1
+        logger.info("stopped; %d unfinished job(s) pushed back to their queues", requeued)
+        return 0
+
+
+def check_redis(client: redis.Redis) -> None:
+    """Fail on an unreachable or too old Redis; warn about an eviction policy that drops jobs."""
+    info = client.info()
+    version = str(info.get("redis_version", "0"))
+    major_minor = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
+    if major_minor < (6, 2):
+        logger.error("Redis %s is too old: jobs needs 6.2+ (LMOVE/BLMOVE)", version)
+    policy = str(info.get("maxmemory_policy", "noeviction"))
+    if policy != "noeviction":
+        logger.warning(
+            "Redis maxmemory-policy is %r: under memory pressure Redis may evict queued jobs; set it to noeviction",
+            policy,
+        )
+
+
+def dump_threads() -> None:
+    """Log the stack of every thread (TTIN), to see what a stuck worker is doing."""
+    frames = sys._current_frames()
+    for thread in threading.enumerate():
+        frame = frames.get(thread.ident or -1)
+        if frame is not None:
+            logger.warning("thread %s:\n%s", thread.name, "".join(traceback.format_stack(frame)))

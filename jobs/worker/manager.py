@@ -1,0 +1,190 @@
+"""The processor threads, and the watchdog that enforces per-job timeouts.
+
+1. N threads take jobs from the work buffer, run them, and hand the result to
+   the acker.
+2. A job past its `timeout` gets a JobTimeout raised in its thread. Python can
+   only deliver that between bytecodes, so a job blocked in C (sleep, a socket
+   read) may not notice: after a short grace the watchdog records the timeout
+   itself (retry, as any failure), abandons the thread (its eventual result is
+   ignored) and starts a replacement, so the pool never ends a thread short.
+3. The running table feeds the heartbeat's busy count and `<identity>:work`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from jobs.exceptions import JobTimeout
+from jobs.job import Job
+from jobs.payload import Payload
+from jobs.worker.acker import Acker, Completion
+from jobs.worker.buffer import WorkBuffer
+from jobs.worker.processor import Processor, timeout_of
+
+logger = logging.getLogger("jobs.worker")
+
+# Seconds a timed-out job gets to react to JobTimeout before its thread is abandoned.
+TIMEOUT_GRACE = 1.0
+WATCHDOG_PERIOD = 0.1
+
+
+@dataclass
+class Running:
+    """One job in one thread; `claim()` decides once who reports its end."""
+
+    raw: bytes
+    payload: Payload
+    job: Job
+    run_at: float
+    timeout: float | None
+    started: float = field(default_factory=time.monotonic)
+    interrupted_at: float | None = None
+    _claimed: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def claim(self) -> bool:
+        with self._lock:
+            if self._claimed:
+                return False
+            self._claimed = True
+            return True
+
+
+class Manager:
+    """Owns the processor threads and what each is running."""
+
+    def __init__(self, concurrency: int, buffer: WorkBuffer, processor: Processor, acker: Acker) -> None:
+        self.concurrency = concurrency
+        self.buffer = buffer
+        self.processor = processor
+        self.acker = acker
+        self._lock = threading.Condition()
+        self._running: dict[threading.Thread, Running] = {}
+        self._abandoned: set[threading.Thread] = set()
+        self._stopping = threading.Event()
+        self._serial = 0
+
+    def start(self) -> None:
+        for _ in range(self.concurrency):
+            self._spawn()
+        threading.Thread(target=self._watchdog, name="watchdog", daemon=True).start()
+
+    def running(self) -> list[tuple[str, Running]]:
+        """(thread id, job) for every job running now."""
+        with self._lock:
+            return [(_tid(thread), run) for thread, run in self._running.items()]
+
+    def busy(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no job runs and none waits in the buffer; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._running or len(self.buffer):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._lock.wait(min(left, 0.1))
+        return True
+
+    def stop(self) -> None:
+        """Let the threads exit once the buffer is empty."""
+        self._stopping.set()
+        self.buffer.close()
+
+    def _spawn(self) -> None:
+        self._serial += 1
+        thread = threading.Thread(target=self._work, name=f"processor-{self._serial}", daemon=True)
+        thread.start()
+
+    def _work(self) -> None:
+        me = threading.current_thread()
+        while me not in self._abandoned:
+            raw = self.buffer.take()
+            if raw is None:
+                return
+            try:
+                self._one(me, raw)
+            except JobTimeout:  # delivered after the job itself had returned
+                pass
+            except Exception:
+                logger.exception("unexpected error around a job; the job stays in progress")
+
+    def _one(self, me: threading.Thread, raw: bytes) -> None:
+        decoded = self.processor.decode(raw)
+        if isinstance(decoded, Completion):
+            self.acker.submit(decoded)
+            return
+        payload, cls = decoded
+        job = self.processor.prepare(payload, cls)
+        run = Running(raw, payload, job, self.processor.clock.now(), timeout_of(payload, cls))
+        with self._lock:
+            self._running[me] = run
+        try:
+            completion = self.processor.run(raw, payload, run.job)
+        finally:
+            with self._lock:
+                self._running.pop(me, None)
+                self._lock.notify_all()
+        if run.claim():
+            self.acker.submit(completion)
+
+    def _watchdog(self) -> None:
+        while not self._stopping.wait(WATCHDOG_PERIOD):
+            now = time.monotonic()
+            for thread, run in self.running_items():
+                if run.timeout is None or now - run.started < run.timeout:
+                    continue
+                if run.interrupted_at is None:
+                    run.interrupted_at = now
+                    _raise_in(thread, JobTimeout)
+                elif now - run.interrupted_at >= TIMEOUT_GRACE:
+                    self._abandon(thread, run)
+
+    def running_items(self) -> list[tuple[threading.Thread, Running]]:
+        with self._lock:
+            return list(self._running.items())
+
+    def _abandon(self, thread: threading.Thread, run: Running) -> None:
+        if not run.claim():
+            return
+        error = JobTimeout(f"ran longer than its timeout of {run.timeout:g} s and ignored the interruption")
+        elapsed = time.monotonic() - run.started
+        self.acker.submit(self.processor.failed(run.raw, run.job, run.payload, error, elapsed))
+        with self._lock:
+            self._running.pop(thread, None)
+            self._abandoned.add(thread)
+            self._abandoned = {t for t in self._abandoned if t.is_alive()}
+            stuck = len(self._abandoned)
+            self._lock.notify_all()
+        logger.warning(
+            "thread %s is stuck in %s jid=%s past its timeout; started a replacement (%d stuck thread(s) alive)",
+            thread.name,
+            run.payload.get("class"),
+            run.job.jid,
+            stuck,
+        )
+        if not self._stopping.is_set():
+            self._spawn()
+
+
+def _tid(thread: threading.Thread) -> str:
+    """Sidekiq's thread id: a short base-36 string."""
+    number = thread.native_id or thread.ident or 0
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while number:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+    return text or "0"
+
+
+def _raise_in(thread: threading.Thread, exc_type: type[BaseException]) -> None:
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(exc_type))

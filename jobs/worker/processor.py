@@ -1,0 +1,166 @@
+"""Run one fetched job and say where it goes: fetch -> decode -> run -> completion.
+
+1. Untrusted bytes are decoded and checked; a payload that cannot run (not
+   UTF-8 JSON, missing fields, unregistered class, wrong arity) is parked in
+   the dead set with a readable error, and never imports or runs anything.
+2. The job runs with its run described on the instance (jid, queue, retry_count).
+3. Failures become a retry or dead record in Sidekiq's format (jobs.retry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from typing import Any
+
+from django.db import close_old_connections
+
+from jobs import signals
+from jobs.conf import JobsSettings
+from jobs.exceptions import Discard, InvalidPayload, JobTimeout, Retry, UnknownJob
+from jobs.job import Job, perform_signature
+from jobs.payload import Payload, dumps, loads, salvage
+from jobs.registry import lookup
+from jobs.retry import decide, record_failure
+from jobs.worker.acker import Completion
+from jobs.worker.clock import Clock
+from jobs.worker.stats import Counters
+
+logger = logging.getLogger("jobs.worker")
+
+
+class Processor:
+    """Turns fetched bytes into a Completion; shared by every processor thread."""
+
+    def __init__(self, settings: JobsSettings, counters: Counters, clock: Clock) -> None:
+        self.settings = settings
+        self.counters = counters
+        self.clock = clock
+        self._log_info = logger.isEnabledFor(logging.INFO)
+
+    def decode(self, raw: bytes) -> tuple[Payload, type[Job]] | Completion:
+        """Return the payload and its class, or a dead Completion for a bad payload."""
+        try:
+            payload = loads(raw)
+        except InvalidPayload as exc:
+            return self.bad_payload(raw, exc)
+        cls = lookup(payload["class"])
+        if cls is None:
+            error = UnknownJob(f"unknown job {payload['class']!r}: no registered Job has that name")
+            return self.bad_payload(raw, error)
+        try:
+            perform_signature(cls).bind(None, *payload["args"])
+        except TypeError as exc:
+            return self.bad_payload(raw, InvalidPayload(f"wrong arguments for {cls.__qualname__}.perform(): {exc}"))
+        return payload, cls
+
+    def bad_payload(self, raw: bytes, error: InvalidPayload) -> Completion:
+        record = salvage(raw, error, "default")
+        try:
+            queue = loads(raw).get("queue")
+            record["queue"] = queue if isinstance(queue, str) else "default"
+        except InvalidPayload:
+            pass
+        now = self.clock.now()
+        record["failed_at"] = now
+        self.counters.add(processed=1, failed=1)
+        logger.warning("dead: %s (jid=%s)", error, record["jid"])
+        return Completion(raw, "dead", dumps(record), now)
+
+    @staticmethod
+    def prepare(payload: Payload, cls: type[Job]) -> Job:
+        """An instance of `cls` describing this run (jid, queue, retry_count, payload)."""
+        job = cls()
+        job.jid = payload["jid"]
+        job.payload = payload
+        count = payload.get("retry_count")
+        job.retry_count = count + 1 if isinstance(count, int) else 0
+        job.queue = payload.get("queue", "default")  # type: ignore[misc]
+        return job
+
+    def run(self, raw: bytes, payload: Payload, job: Job) -> Completion:
+        """Run the job once and return its completion."""
+        cls = type(job)
+        started = time.perf_counter()
+        try:
+            if signals.job_started.receivers:
+                signals.job_started.send(sender=cls, payload=payload)
+            result = job.perform(*payload["args"])
+            if inspect.iscoroutine(result):
+                asyncio.run(result)
+        except Discard:
+            self.counters.add(processed=1)
+            logger.info("%s jid=%s discarded itself", payload["class"], job.jid)
+            return Completion(raw)
+        except Exception as exc:
+            return self.failed(raw, job, payload, exc, time.perf_counter() - started)
+        finally:
+            close_old_connections()
+        elapsed = time.perf_counter() - started
+        self.counters.add(processed=1)
+        if self._log_info:
+            logger.info("%s jid=%s done: %.1f ms", payload["class"], job.jid, elapsed * 1000)
+        if signals.job_succeeded.receivers:
+            signals.job_succeeded.send(sender=cls, payload=payload, duration=elapsed)
+        return Completion(raw)
+
+    def failed(self, raw: bytes, job: Job, payload: Payload, exc: BaseException, elapsed: float) -> Completion:
+        """Record a failure and decide between retry, dead and drop."""
+        if isinstance(exc, JobTimeout) and not exc.args:
+            limit = timeout_of(payload, type(job))
+            exc = JobTimeout(f"ran longer than its timeout of {limit or 0:g} s")
+        record: Payload = dict(payload)
+        record.pop("enqueued_at", None)
+        now = self.clock.now()
+        count = record_failure(record, exc, now, self.settings.ERROR_MESSAGE_MAX, record.get("backtrace"))
+        hook: Any = exc.in_ if isinstance(exc, Retry) else _ask_retry_in(job, count, exc)
+        decision = decide(record, count, now, self.settings.DEFAULT_RETRY, hook)
+        self.counters.add(processed=1, failed=0 if isinstance(exc, Retry) else 1)
+        cls = type(job)
+        if signals.job_failed.receivers:
+            signals.job_failed.send(sender=cls, payload=record, exception=exc)
+        what = f"{payload['class']} jid={job.jid} failed after {elapsed * 1000:.1f} ms"
+        if decision.verdict == "retry":
+            retry_queue = record.get("retry_queue")
+            if isinstance(retry_queue, str) and retry_queue:
+                record["queue"] = retry_queue
+            logger.warning("%s: %s; retry %d in %.0f s", what, _describe(exc), count + 1, decision.at - now)
+            signals.job_retried.send(sender=cls, payload=record, exception=exc, retry_at=decision.at)
+            return Completion(raw, "retry", dumps(record), decision.at)
+        if decision.verdict == "drop":
+            logger.warning("%s: %s; dropped (retry disabled)", what, _describe(exc))
+            return Completion(raw)
+        logger.warning("%s: %s; moved to the dead set", what, _describe(exc), exc_info=exc)
+        if decision.exhausted:
+            _call_hook(job.retries_exhausted, record, exc)
+        signals.job_dead.send(sender=cls, payload=record, exception=exc)
+        return Completion(raw, "dead", dumps(record), now)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__qualname__}: {exc}"
+
+
+def _ask_retry_in(job: Job, count: int, exc: BaseException) -> Any:
+    try:
+        return job.retry_in(count, exc)
+    except Exception:
+        logger.exception("%s.retry_in() raised; using the default backoff", type(job).__qualname__)
+        return None
+
+
+def _call_hook(hook: Any, payload: Payload, exc: BaseException) -> None:
+    try:
+        hook(payload, exc)
+    except Exception:
+        logger.exception("retries_exhausted() raised")
+
+
+def timeout_of(payload: Payload, cls: type[Job]) -> float | None:
+    """Seconds this run may take: the payload's `timeout`, else the class's; None = no limit."""
+    value = payload.get("timeout", cls.timeout)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return None

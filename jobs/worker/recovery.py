@@ -1,0 +1,94 @@
+"""Recover the jobs of processes that died, and put back our own unfinished jobs.
+
+1. A process is dead when its `<identity>` hash (refreshed by its heartbeat with
+   a TTL) has expired, judged by Redis itself, so no two clocks are compared.
+2. Each job in a dead process's in-progress list is pushed back to the head of
+   its queue by a script that removes it from the list in the same step, so two
+   recoverers racing never push it twice.
+3. A job that was in progress each of the last MAX_RECOVERIES times its worker
+   died is a poison pill: it goes to the dead set instead of running again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+
+from jobs.exceptions import InvalidPayload
+from jobs.payload import dumps, loads, salvage
+from jobs.redis import keys
+from jobs.redis.scripts import script
+from jobs.sets import kill
+
+logger = logging.getLogger("jobs.worker")
+
+RECOVERIES = "recoveries"  # payload field: times a worker died under this job
+
+
+def requeue_list(
+    client: redis.Redis, list_key: str, now: float, *, died: bool, max_recoveries: int
+) -> tuple[int, int]:
+    """Push every job of `list_key` back to its queue; return (requeued, sent to dead)."""
+    requeue = script(client, "requeue")
+    requeued = killed = 0
+    for raw in client.lrange(list_key, 0, -1):
+        try:
+            payload = loads(raw)
+        except InvalidPayload as exc:
+            record = {**salvage(raw, exc, "default"), "failed_at": now}
+            killed += kill(client, list_key, "list", [(raw, dumps(record))], now).moved
+            continue
+        if died:
+            count = payload.get(RECOVERIES)
+            count = (count if isinstance(count, int) and not isinstance(count, bool) else 0) + 1
+            if count >= max_recoveries:
+                killed += _poison(client, list_key, raw, payload, count, now)
+                continue
+            payload[RECOVERIES] = count
+        queue = payload.get("queue") or "default"
+        requeued += requeue(
+            keys=[list_key, keys.QUEUES, keys.queue(queue)],
+            args=[raw, dumps(payload), queue, "head"],
+        )
+    return requeued, killed
+
+
+def _poison(client: redis.Redis, list_key: str, raw: bytes, payload: dict[str, object], count: int, now: float) -> int:
+    record = dict(payload)
+    record.update(
+        {
+            RECOVERIES: count,
+            "error_class": "WorkerDied",
+            "error_message": f"worker died {count} times while running this job",
+            "failed_at": now,
+        }
+    )
+    record.setdefault("retry_count", 0)
+    logger.warning("poison pill: %s jid=%s killed its worker %d times; moved to dead", payload.get("class"), payload.get("jid"), count)
+    return kill(client, list_key, "list", [(raw, dumps(record))], now).moved
+
+
+def recover_orphans(client: redis.Redis, me: str, now: float, max_recoveries: int) -> int:
+    """Recover the in-progress lists of every process whose heartbeat expired."""
+    owners = [m.decode("utf-8", "replace") for m in client.smembers(keys.WORKERS)]
+    others = [owner for owner in owners if owner != me]
+    if not others:
+        return 0
+    pipe = client.pipeline(transaction=False)
+    for owner in others:
+        pipe.exists(owner)
+    alive = pipe.execute()
+    recovered = 0
+    for owner, is_alive in zip(others, alive, strict=True):
+        if is_alive:
+            continue
+        requeued, killed = requeue_list(client, keys.inprogress(owner), now, died=True, max_recoveries=max_recoveries)
+        client.srem(keys.WORKERS, owner)
+        client.srem(keys.PROCESSES, owner)
+        if requeued or killed:
+            logger.warning(
+                "recovered %d job(s) from dead process %s (%d poison pill(s) moved to dead)", requeued, owner, killed
+            )
+        recovered += requeued
+    return recovered

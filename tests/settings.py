@@ -1,0 +1,15 @@
+"""Settings for the test suite: the demo project plus a test app holding test jobs."""
+
+from project.settings import *  # noqa: F403
+from project.settings import INSTALLED_APPS, JOBS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
+
+JOBS = {
+    **JOBS,
+    # Fast cadence so tests see polls, beats and recoveries in seconds, not minutes.
+    "POLL_INTERVAL": 0.2,
+    "HEARTBEAT_INTERVAL": 0.5,
+    "HEARTBEAT_TTL": 3,
+    "QUEUES": ["critical", "default", "mailers", "low"],
+}

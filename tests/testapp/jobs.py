@@ -1,0 +1,106 @@
+"""Jobs the tests run in real worker processes. Each records its runs in Redis (`ledger:*`)."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import redis
+
+from jobs import Discard, Job, Retry
+from jobs.conf import get_settings
+
+
+def ledger() -> redis.Redis:
+    return redis.Redis.from_url(get_settings().REDIS_URL)
+
+
+class RecordJob(Job):
+    """Append the jid to `ledger:runs` and the arg to `ledger:args`."""
+
+    def perform(self, value: Any = None) -> None:
+        client = ledger()
+        pipe = client.pipeline()
+        pipe.rpush("ledger:runs", self.jid)
+        pipe.rpush("ledger:args", str(value))
+        pipe.rpush(f"ledger:queue:{self.queue}", self.jid)
+        pipe.execute()
+
+
+class SlowJob(Job):
+    """Mark the start, sleep, mark the end."""
+
+    timeout = None
+
+    def perform(self, seconds: float, mark: str = "") -> None:
+        client = ledger()
+        client.rpush("ledger:started", self.jid)
+        time.sleep(seconds)
+        client.rpush("ledger:finished", self.jid)
+
+
+class FailJob(Job):
+    """Fail `times` times, then succeed."""
+
+    retry = 5
+
+    def retry_in(self, count: int, exc: BaseException) -> float:
+        return 0
+
+    def perform(self, times: int) -> None:
+        client = ledger()
+        run = client.incr(f"ledger:fail:{self.jid}")
+        if run <= times:
+            raise ValueError(f"failure {run} of {times}")
+        client.rpush("ledger:runs", self.jid)
+
+
+class AlwaysFailJob(Job):
+    retry = 2
+
+    def retry_in(self, count: int, exc: BaseException) -> float:
+        return 0
+
+    def perform(self) -> None:
+        ledger().incr(f"ledger:fail:{self.jid}")
+        raise RuntimeError("always")
+
+
+class RetryEarlyJob(Job):
+    def perform(self) -> None:
+        if ledger().incr(f"ledger:retry:{self.jid}") == 1:
+            raise Retry(in_=0)
+        ledger().rpush("ledger:runs", self.jid)
+
+
+class DiscardJob(Job):
+    def perform(self) -> None:
+        raise Discard()
+
+
+class CrashJob(Job):
+    """Kill the worker process from inside the job."""
+
+    def perform(self) -> None:
+        ledger().incr(f"ledger:crash:{self.jid}")
+        os._exit(1)
+
+
+class TimeoutJob(Job):
+    timeout = 1
+
+    def retry_in(self, count: int, exc: BaseException) -> float:
+        return 3600
+
+    def perform(self, seconds: float) -> None:
+        ledger().rpush("ledger:started", self.jid)
+        time.sleep(seconds)
+        ledger().rpush("ledger:finished", self.jid)
+
+
+class NamedJob(Job):
+    name = "NamedRubyStyleJob"
+
+    def perform(self, value: int) -> None:
+        ledger().rpush("ledger:runs", self.jid)

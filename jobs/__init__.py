@@ -1,13 +1,13 @@
 """Background jobs for Django, in Sidekiq's wire format.
 
-    from jobs import Job
+from jobs import Job
 
-    class MoodSenderJob(Job):
-        queue = "mailers"
+class MoodSenderJob(Job):
+    queue = "mailers"
 
-        def perform(self, email: str, mood: str) -> None: ...
+    def perform(self, email: str, mood: str) -> None: ...
 
-    MoodSenderJob.perform_async("a@example.com", "happy")
+MoodSenderJob.perform_async("a@example.com", "happy")
 """
 
 from __future__ import annotations

@@ -11,7 +11,11 @@ MAX_SAFE_INT = 2**53
 
 def _type_name(value: object) -> str:
     kind = type(value)
-    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    return (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
 
 
 def _check(value: Any, path: str) -> None:
@@ -33,7 +37,9 @@ def _check(value: Any, path: str) -> None:
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str:
-                raise TypeError(f"{path} has a key {key!r} of type {_type_name(key)}; keys must be str")
+                raise TypeError(
+                    f"{path} has a key {key!r} of type {_type_name(key)}; keys must be str"
+                )
             _check(item, f"{path}[{key!r}]")
         return
     raise TypeError(
@@ -42,7 +48,9 @@ def _check(value: Any, path: str) -> None:
     )
 
 
-def check_args(args: list[Any] | tuple[Any, ...], where: str, names: list[str] | None = None) -> None:
+def check_args(
+    args: list[Any] | tuple[Any, ...], where: str, names: list[str] | None = None
+) -> None:
     """Raise TypeError naming the first argument of `args` that JSON would not carry unchanged."""
     for index, value in enumerate(args):
         label = f"argument {index}"

@@ -34,27 +34,42 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         try:
             _ = parts.port
         except ValueError:
-            errors.append(Error(f"JOBS['REDIS_URL'] has an invalid port: {settings.REDIS_URL!r}", id="jobs.E001"))
+            errors.append(
+                Error(
+                    f"JOBS['REDIS_URL'] has an invalid port: {settings.REDIS_URL!r}", id="jobs.E001"
+                )
+            )
     try:
         QueueOrder.from_entries(settings.QUEUES)
     except QueueConfigError as exc:
-        errors.append(Error(f"JOBS['QUEUES']: {exc}", hint='Entries are "name", "name,weight" or ("name", weight).', id="jobs.E002"))
+        errors.append(
+            Error(
+                f"JOBS['QUEUES']: {exc}",
+                hint='Entries are "name", "name,weight" or ("name", weight).',
+                id="jobs.E002",
+            )
+        )
     for key in ("CONCURRENCY", "HEARTBEAT_TTL", "DEAD_MAX_JOBS", "MAX_RECOVERIES"):
         value = getattr(settings, key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            errors.append(Error(f"JOBS['{key}'] must be a positive integer, not {value!r}", id="jobs.E003"))
+            errors.append(
+                Error(f"JOBS['{key}'] must be a positive integer, not {value!r}", id="jobs.E003")
+            )
     for key in ("SHUTDOWN_TIMEOUT", "POLL_INTERVAL", "HEARTBEAT_INTERVAL"):
         value = getattr(settings, key)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-            errors.append(Error(f"JOBS['{key}'] must be a positive number, not {value!r}", id="jobs.E003"))
-    if isinstance(settings.HEARTBEAT_TTL, int) and isinstance(settings.HEARTBEAT_INTERVAL, (int, float)):
-        if settings.HEARTBEAT_TTL < 2 * settings.HEARTBEAT_INTERVAL:
             errors.append(
-                CheckWarning(
-                    "JOBS['HEARTBEAT_TTL'] is under twice HEARTBEAT_INTERVAL: a live worker may look dead",
-                    id="jobs.W001",
-                )
+                Error(f"JOBS['{key}'] must be a positive number, not {value!r}", id="jobs.E003")
             )
+    ttl, interval = settings.HEARTBEAT_TTL, settings.HEARTBEAT_INTERVAL
+    numbers = isinstance(ttl, int) and isinstance(interval, (int, float))
+    if numbers and ttl < 2 * interval:
+        errors.append(
+            CheckWarning(
+                "JOBS['HEARTBEAT_TTL'] is under twice HEARTBEAT_INTERVAL: a live worker may look dead",
+                id="jobs.W001",
+            )
+        )
     return errors
 
 
@@ -65,13 +80,27 @@ def check_job_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     for name, cls in registered().items():
         retry = cls.retry
         valid_retry = isinstance(retry, bool) or (isinstance(retry, int) and retry >= 0)
-        if not valid_retry or max_retries(retry, 25) is None and retry is not False:
+        if not valid_retry or (max_retries(retry, 25) is None and retry is not False):
             errors.append(
-                Error(f"{name}.retry is {retry!r}; use True, False or a number of retries >= 0", obj=cls, id="jobs.E010")
+                Error(
+                    f"{name}.retry is {retry!r}; use True, False or a number of retries >= 0",
+                    obj=cls,
+                    id="jobs.E010",
+                )
             )
         if not isinstance(cls.queue, str) or not cls.queue or any(c.isspace() for c in cls.queue):
-            errors.append(Error(f"{name}.queue is {cls.queue!r}; use a queue name", obj=cls, id="jobs.E011"))
+            errors.append(
+                Error(f"{name}.queue is {cls.queue!r}; use a queue name", obj=cls, id="jobs.E011")
+            )
         timeout = cls.timeout
-        if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0):
-            errors.append(Error(f"{name}.timeout is {timeout!r}; use seconds > 0 or None", obj=cls, id="jobs.E012"))
+        if timeout is not None and (
+            not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0
+        ):
+            errors.append(
+                Error(
+                    f"{name}.timeout is {timeout!r}; use seconds > 0 or None",
+                    obj=cls,
+                    id="jobs.E012",
+                )
+            )
     return errors

@@ -28,7 +28,7 @@ _interceptor: Interceptor | None = None
 
 def set_interceptor(interceptor: Interceptor | None) -> Interceptor | None:
     """Route pushes to `interceptor` (or back to Redis with None); return the previous one."""
-    global _interceptor  # noqa: PLW0603  (one switch for the whole process, like Sidekiq::Testing)
+    global _interceptor
     previous, _interceptor = _interceptor, interceptor
     return previous
 
@@ -70,7 +70,9 @@ def push_payloads(payloads: list[Payload], client: redis.Redis | None = None) ->
     _execute(pipe, client, payloads)
 
 
-def schedule_payloads(payloads: list[Payload], at: float, client: redis.Redis | None = None) -> None:
+def schedule_payloads(
+    payloads: list[Payload], at: float, client: redis.Redis | None = None
+) -> None:
     """Add future jobs to the `schedule` sorted set (no `enqueued_at`, as Sidekiq)."""
     client = client or get_redis()
     members: dict[str, float] = {}

@@ -11,7 +11,7 @@ class EnqueueError(JobsError):
     """A job could not be pushed to Redis (Redis down, refused, or timed out)."""
 
 
-class Retry(Exception):  # noqa: N818  (named for what the job asks, like Sidekiq's)
+class Retry(Exception):
     """Raise inside `perform()` to retry this job early, after `in_` seconds."""
 
     def __init__(self, in_: float | None = None, reason: str = "") -> None:
@@ -19,11 +19,11 @@ class Retry(Exception):  # noqa: N818  (named for what the job asks, like Sideki
         self.in_ = in_
 
 
-class Discard(Exception):  # noqa: N818
+class Discard(Exception):
     """Raise inside `perform()` to drop this job: no retry, not sent to the dead set."""
 
 
-class JobTimeout(Exception):  # noqa: N818
+class JobTimeout(Exception):
     """A job ran longer than its `timeout` and was interrupted."""
 
 

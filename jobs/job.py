@@ -6,7 +6,6 @@ import inspect
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any, ClassVar
 
 from django.utils import timezone
@@ -55,7 +54,7 @@ class Job:
         if not cls.__dict__.get("abstract", False):
             registry.register(cls)
 
-    def perform(self, *args: Any) -> None:
+    def perform(self, *args: Any) -> object:
         """Do the work. Arguments are the JSON values given to perform_async()."""
         raise NotImplementedError(f"{type(self).__qualname__} must define perform()")
 
@@ -109,10 +108,15 @@ class Job:
         testing.clear(cls)
 
 
-@cache
+_signatures: dict[type[Job], inspect.Signature] = {}
+
+
 def perform_signature(cls: type[Job]) -> inspect.Signature:
     """The signature of `cls.perform`, computed once per class."""
-    return inspect.signature(cls.perform)
+    signature = _signatures.get(cls)
+    if signature is None:
+        signature = _signatures[cls] = inspect.signature(cls.perform)
+    return signature
 
 
 def check_call(cls: type[Job], args: Sequence[Any]) -> None:
@@ -196,5 +200,7 @@ def _epoch(when: datetime | float) -> float:
             when = timezone.make_aware(when)
         return when.timestamp()
     if isinstance(when, bool) or not isinstance(when, (int, float)):
-        raise TypeError(f"perform_at() takes a datetime or epoch seconds, not {type(when).__name__}")
+        raise TypeError(
+            f"perform_at() takes a datetime or epoch seconds, not {type(when).__name__}"
+        )
     return float(when)

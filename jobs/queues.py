@@ -21,7 +21,9 @@ def parse_entry(entry: object) -> tuple[str, int | None]:
     elif isinstance(entry, (list, tuple)) and len(entry) == 2:
         name, weight = entry
     else:
-        raise QueueConfigError(f"queue entry {entry!r} is neither 'name', 'name,weight' nor (name, weight)")
+        raise QueueConfigError(
+            f"queue entry {entry!r} is neither 'name', 'name,weight' nor (name, weight)"
+        )
     if not isinstance(name, str) or not name.strip() or any(c.isspace() for c in name.strip()):
         raise QueueConfigError(f"queue entry {entry!r} has no usable name")
     if weight is None:

@@ -20,7 +20,10 @@ def register(cls: type[Job]) -> None:
     name = job_name(cls)
     current = _registry.get(name)
     if current is not None and current is not cls:
-        same_origin = (current.__module__, current.__qualname__) == (cls.__module__, cls.__qualname__)
+        same_origin = (current.__module__, current.__qualname__) == (
+            cls.__module__,
+            cls.__qualname__,
+        )
         if not same_origin:
             raise RuntimeError(
                 f"job name {name!r} is taken by {current.__module__}.{current.__qualname__}; "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import redis
 
@@ -34,8 +34,7 @@ class KillResult:
 
 def due(client: redis.Redis, zset: str, now: float, limit: int) -> list[bytes]:
     """Members of `zset` whose time has come, oldest first, at most `limit`."""
-    members: list[bytes] = client.zrangebyscore(zset, "-inf", now, start=0, num=limit)
-    return members
+    return cast(list[bytes], client.zrangebyscore(zset, "-inf", now, start=0, num=limit))
 
 
 def move_to_queues(client: redis.Redis, zset: str, members: list[Member], now: float) -> int:

@@ -28,7 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _lock_database() -> tuple[int, IO[str]]:
     for db in range(1, 16):
-        path = Path(tempfile.gettempdir()) / f"jobs-test-redis-{BASE_URL.rsplit(':', 1)[-1]}-{db}.lock"
+        path = (
+            Path(tempfile.gettempdir()) / f"jobs-test-redis-{BASE_URL.rsplit(':', 1)[-1]}-{db}.lock"
+        )
         handle = path.open("w")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

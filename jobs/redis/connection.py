@@ -28,7 +28,7 @@ def make_client(url: str, **kwargs: object) -> redis.Redis:
         "socket_keepalive": True,
     }
     options.update(kwargs)
-    return redis.Redis.from_url(url, **options)  # type: ignore[arg-type]
+    return redis.Redis.from_url(url, **options)
 
 
 def get_redis(url: str | None = None) -> redis.Redis:

@@ -108,13 +108,13 @@ class Acker:
         if acks:
             pipe = self.client.pipeline(transaction=False)
             for completion in batch[:acks]:
-                pipe.lrem(self.inprogress, 1, completion.raw)
+                pipe.lrem(self.inprogress, 1, completion.raw)  # type: ignore[arg-type]  # bytes are fine
             pipe.execute()
             return acks
         first = batch[0]
         if first.kind == "retry":
             pipe = self.client.pipeline(transaction=True)
-            pipe.lrem(self.inprogress, 1, first.raw)
+            pipe.lrem(self.inprogress, 1, first.raw)  # type: ignore[arg-type]
             pipe.zadd(keys.RETRY, {first.member: first.score})
             pipe.execute()
         else:

@@ -11,7 +11,9 @@ this process's memory: a kill -9 at any instant loses nothing.
 from __future__ import annotations
 
 import threading
+from functools import partial
 from collections.abc import Callable
+from typing import cast
 
 import redis
 
@@ -23,7 +25,7 @@ from jobs.worker.buffer import WorkBuffer
 from jobs.worker.health import Backoff, RedisHealth
 
 # Seconds an idle blocker waits in BLMOVE before checking whether to stop (Sidekiq: 2).
-BLOCK_TIMEOUT = 2.0
+BLOCK_TIMEOUT = 2
 
 
 class Fetcher:
@@ -54,7 +56,7 @@ class Fetcher:
         self.fetching.set()
         self._spawn(self._run, "fetcher")
         for name in self.order.names:
-            self._spawn(lambda q=name: self._block(q), f"blocker-{name}")
+            self._spawn(partial(self._block, name), f"blocker-{name}")
 
     def quiet(self) -> None:
         """Stop taking new jobs (TSTP, or the first step of a stop)."""
@@ -110,6 +112,6 @@ class Fetcher:
                     continue
                 backoff.reset()
                 if job is not None:
-                    self.buffer.put([job])
+                    self.buffer.put([cast(bytes, job)])
         finally:
             client.close()

@@ -46,7 +46,9 @@ class RedisHealth:
         with self._lock:
             since, self._down_since = self._down_since, None
         if since is not None:
-            logger.warning("Redis at %s is reachable again after %.1f s", self.url, time.monotonic() - since)
+            logger.warning(
+                "Redis at %s is reachable again after %.1f s", self.url, time.monotonic() - since
+            )
 
 
 class Backoff:

@@ -128,7 +128,10 @@ class Heartbeat:
 def _add_stats(pipe: Any, now: float, processed: int, failed: int) -> None:
     """Add the counters to the totals and to today's keys (UTC), as Sidekiq does."""
     day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
-    for kind, count, total in (("processed", processed, keys.STAT_PROCESSED), ("failed", failed, keys.STAT_FAILED)):
+    for kind, count, total in (
+        ("processed", processed, keys.STAT_PROCESSED),
+        ("failed", failed, keys.STAT_FAILED),
+    ):
         if count:
             pipe.incrby(total, count)
             pipe.incrby(keys.stat_day(kind, day), count)

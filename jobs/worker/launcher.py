@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import signal
@@ -75,11 +76,21 @@ class Launcher:
         self.acker = Acker(self.client, self.identity, self.health)
         processor = Processor(settings, self.counters, self.clock)
         self.manager = Manager(options.concurrency, self.buffer, processor, self.acker)
-        self.fetcher = Fetcher(self.client, self.url, self.identity, options.queues, self.buffer, self.health)
+        self.fetcher = Fetcher(
+            self.client, self.url, self.identity, options.queues, self.buffer, self.health
+        )
         self.stopping = threading.Event()
-        self.poller = Poller(self.client, self.clock, self.health, settings.POLL_INTERVAL, self.stopping)
+        self.poller = Poller(
+            self.client, self.clock, self.health, settings.POLL_INTERVAL, self.stopping
+        )
         self.heartbeat = Heartbeat(
-            self.client, self.identity, self._info(), self.manager, self.counters, self.clock, settings.HEARTBEAT_TTL
+            self.client,
+            self.identity,
+            self._info(),
+            self.manager,
+            self.counters,
+            self.clock,
+            settings.HEARTBEAT_TTL,
         )
         self._signals = 0
 
@@ -91,7 +102,9 @@ class Launcher:
             "tag": self.options.tag,
             "concurrency": self.options.concurrency,
             "queues": list(self.options.queues.names),
-            "weights": [dict(zip(self.options.queues.names, self.options.queues.weights, strict=True))],
+            "weights": [
+                dict(zip(self.options.queues.names, self.options.queues.weights, strict=True))
+            ],
             "labels": [],
             "identity": self.identity,
             "version": __version__,
@@ -144,7 +157,12 @@ class Launcher:
         while not self.stopping.is_set():
             try:
                 self.heartbeat.beat()
-                recover_orphans(self.client, self.identity, self.clock.now(), self.options.settings.MAX_RECOVERIES)
+                recover_orphans(
+                    self.client,
+                    self.identity,
+                    self.clock.now(),
+                    self.options.settings.MAX_RECOVERIES,
+                )
             except redis.RedisError as exc:
                 self.health.failed(exc, "startup")
                 self.stopping.wait(backoff.next())
@@ -155,11 +173,8 @@ class Launcher:
         """Start the recurring-jobs scheduler when JOBS["SCHEDULE"] has entries."""
         if not self.options.settings.SCHEDULE:
             return
-        try:
-            from jobs.recurring.runner import start_recurring
-        except ImportError:
-            return
-        start_recurring(self.client, self.clock, self.health, self.stopping)
+        runner = importlib.import_module("jobs.recurring.runner")
+        runner.start_recurring(self.client, self.clock, self.health, self.stopping)
 
     def _beat_loop(self) -> None:
         interval = self.options.settings.HEARTBEAT_INTERVAL
@@ -167,7 +182,9 @@ class Launcher:
         while not self.stopping.wait(interval):
             try:
                 signal_name = self.heartbeat.beat()
-                recover_orphans(self.client, self.identity, self.clock.now(), settings.MAX_RECOVERIES)
+                recover_orphans(
+                    self.client, self.identity, self.clock.now(), settings.MAX_RECOVERIES
+                )
             except redis.RedisError as exc:
                 self.health.failed(exc, "heartbeat")
                 continue
@@ -199,7 +216,10 @@ class Launcher:
     def _on_stop_signal(self, signum: int, frame: FrameType | None) -> None:
         self._signals += 1
         if self._signals > 1:
-            logger.warning("second %s: exiting now; unfinished jobs will be recovered", signal.Signals(signum).name)
+            logger.warning(
+                "second %s: exiting now; unfinished jobs will be recovered",
+                signal.Signals(signum).name,
+            )
             logging.shutdown()
             os._exit(1)
         logger.info("%s: stopping (again to exit at once)", signal.Signals(signum).name)
@@ -210,16 +230,27 @@ class Launcher:
         self.quiet()
         self.fetcher.join(timeout=3.0)
         if not self.manager.wait_idle(timeout):
-            logger.warning("%d job(s) still running after %g s; pushing them back to their queues", self.manager.busy(), timeout)
+            logger.warning(
+                "%d job(s) still running after %g s; pushing them back to their queues",
+                self.manager.busy(),
+                timeout,
+            )
         self.manager.stop()
         self.acker.stop(timeout=10.0)
         try:
             requeued, _ = requeue_list(
-                self.client, keys.inprogress(self.identity), self.clock.now(), died=False, max_recoveries=0
+                self.client,
+                keys.inprogress(self.identity),
+                self.clock.now(),
+                died=False,
+                max_recoveries=0,
             )
             self.heartbeat.forget()
         except redis.RedisError as exc:
-            logger.error("could not clean up in Redis (%s); unfinished jobs will be recovered by another worker", exc)
+            logger.error(
+                "could not clean up in Redis (%s); unfinished jobs will be recovered by another worker",
+                exc,
+            )
             return 1
         logger.info("stopped; %d unfinished job(s) pushed back to their queues", requeued)
         return 0

@@ -57,7 +57,9 @@ class Running:
 class Manager:
     """Owns the processor threads and what each is running."""
 
-    def __init__(self, concurrency: int, buffer: WorkBuffer, processor: Processor, acker: Acker) -> None:
+    def __init__(
+        self, concurrency: int, buffer: WorkBuffer, processor: Processor, acker: Acker
+    ) -> None:
         self.concurrency = concurrency
         self.buffer = buffer
         self.processor = processor
@@ -154,7 +156,9 @@ class Manager:
     def _abandon(self, thread: threading.Thread, run: Running) -> None:
         if not run.claim():
             return
-        error = JobTimeout(f"ran longer than its timeout of {run.timeout:g} s and ignored the interruption")
+        error = JobTimeout(
+            f"ran longer than its timeout of {run.timeout:g} s and ignored the interruption"
+        )
         elapsed = time.monotonic() - run.started
         self.acker.submit(self.processor.failed(run.raw, run.job, run.payload, error, elapsed))
         with self._lock:
@@ -187,4 +191,6 @@ def _tid(thread: threading.Thread) -> str:
 
 def _raise_in(thread: threading.Thread, exc_type: type[BaseException]) -> None:
     if thread.ident is not None:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(exc_type))
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread.ident), ctypes.py_object(exc_type)
+        )

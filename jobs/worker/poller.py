@@ -28,7 +28,12 @@ class Poller:
     """A thread that enqueues scheduled jobs and retries when their time comes."""
 
     def __init__(
-        self, client: redis.Redis, clock: Clock, health: RedisHealth, mean_interval: float, stop: threading.Event
+        self,
+        client: redis.Redis,
+        clock: Clock,
+        health: RedisHealth,
+        mean_interval: float,
+        stop: threading.Event,
     ) -> None:
         self.client = client
         self.clock = clock

@@ -53,7 +53,9 @@ class Processor:
         try:
             perform_signature(cls).bind(None, *payload["args"])
         except TypeError as exc:
-            return self.bad_payload(raw, InvalidPayload(f"wrong arguments for {cls.__qualname__}.perform(): {exc}"))
+            return self.bad_payload(
+                raw, InvalidPayload(f"wrong arguments for {cls.__qualname__}.perform(): {exc}")
+            )
         return payload, cls
 
     def bad_payload(self, raw: bytes, error: InvalidPayload) -> Completion:
@@ -106,7 +108,9 @@ class Processor:
             signals.job_succeeded.send(sender=cls, payload=payload, duration=elapsed)
         return Completion(raw)
 
-    def failed(self, raw: bytes, job: Job, payload: Payload, exc: BaseException, elapsed: float) -> Completion:
+    def failed(
+        self, raw: bytes, job: Job, payload: Payload, exc: BaseException, elapsed: float
+    ) -> Completion:
         """Record a failure and decide between retry, dead and drop."""
         if isinstance(exc, JobTimeout) and not exc.args:
             limit = timeout_of(payload, type(job))
@@ -114,7 +118,9 @@ class Processor:
         record: Payload = dict(payload)
         record.pop("enqueued_at", None)
         now = self.clock.now()
-        count = record_failure(record, exc, now, self.settings.ERROR_MESSAGE_MAX, record.get("backtrace"))
+        count = record_failure(
+            record, exc, now, self.settings.ERROR_MESSAGE_MAX, record.get("backtrace")
+        )
         hook: Any = exc.in_ if isinstance(exc, Retry) else _ask_retry_in(job, count, exc)
         decision = decide(record, count, now, self.settings.DEFAULT_RETRY, hook)
         self.counters.add(processed=1, failed=0 if isinstance(exc, Retry) else 1)
@@ -126,8 +132,12 @@ class Processor:
             retry_queue = record.get("retry_queue")
             if isinstance(retry_queue, str) and retry_queue:
                 record["queue"] = retry_queue
-            logger.warning("%s: %s; retry %d in %.0f s", what, _describe(exc), count + 1, decision.at - now)
-            signals.job_retried.send(sender=cls, payload=record, exception=exc, retry_at=decision.at)
+            logger.warning(
+                "%s: %s; retry %d in %.0f s", what, _describe(exc), count + 1, decision.at - now
+            )
+            signals.job_retried.send(
+                sender=cls, payload=record, exception=exc, retry_at=decision.at
+            )
             return Completion(raw, "retry", dumps(record), decision.at)
         if decision.verdict == "drop":
             logger.warning("%s: %s; dropped (retry disabled)", what, _describe(exc))

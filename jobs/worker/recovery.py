@@ -54,7 +54,14 @@ def requeue_list(
     return requeued, killed
 
 
-def _poison(client: redis.Redis, list_key: str, raw: bytes, payload: dict[str, object], count: int, now: float) -> int:
+def _poison(
+    client: redis.Redis,
+    list_key: str,
+    raw: bytes | str,
+    payload: dict[str, object],
+    count: int,
+    now: float,
+) -> int:
     record = dict(payload)
     record.update(
         {
@@ -65,13 +72,21 @@ def _poison(client: redis.Redis, list_key: str, raw: bytes, payload: dict[str, o
         }
     )
     record.setdefault("retry_count", 0)
-    logger.warning("poison pill: %s jid=%s killed its worker %d times; moved to dead", payload.get("class"), payload.get("jid"), count)
+    logger.warning(
+        "poison pill: %s jid=%s killed its worker %d times; moved to dead",
+        payload.get("class"),
+        payload.get("jid"),
+        count,
+    )
     return kill(client, list_key, "list", [(raw, dumps(record))], now).moved
 
 
 def recover_orphans(client: redis.Redis, me: str, now: float, max_recoveries: int) -> int:
     """Recover the in-progress lists of every process whose heartbeat expired."""
-    owners = [m.decode("utf-8", "replace") for m in client.smembers(keys.WORKERS)]
+    owners = [
+        m.decode("utf-8", "replace") if isinstance(m, bytes) else m
+        for m in client.smembers(keys.WORKERS)
+    ]
     others = [owner for owner in owners if owner != me]
     if not others:
         return 0
@@ -83,12 +98,17 @@ def recover_orphans(client: redis.Redis, me: str, now: float, max_recoveries: in
     for owner, is_alive in zip(others, alive, strict=True):
         if is_alive:
             continue
-        requeued, killed = requeue_list(client, keys.inprogress(owner), now, died=True, max_recoveries=max_recoveries)
+        requeued, killed = requeue_list(
+            client, keys.inprogress(owner), now, died=True, max_recoveries=max_recoveries
+        )
         client.srem(keys.WORKERS, owner)
         client.srem(keys.PROCESSES, owner)
         if requeued or killed:
             logger.warning(
-                "recovered %d job(s) from dead process %s (%d poison pill(s) moved to dead)", requeued, owner, killed
+                "recovered %d job(s) from dead process %s (%d poison pill(s) moved to dead)",
+                requeued,
+                owner,
+                killed,
             )
         recovered += requeued
     return recovered

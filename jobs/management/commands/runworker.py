@@ -21,7 +21,9 @@ class Command(BaseCommand):
     help = "Run a jobs worker: fetch and run jobs from Redis with a pool of threads."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("-c", "--concurrency", type=int, help="threads (default JOBS['CONCURRENCY'])")
+        parser.add_argument(
+            "-c", "--concurrency", type=int, help="threads (default JOBS['CONCURRENCY'])"
+        )
         parser.add_argument(
             "-q",
             "--queue",
@@ -30,7 +32,9 @@ class Command(BaseCommand):
             metavar="NAME[,WEIGHT]",
             help="a queue to read; repeat for more; weights give weighted random order",
         )
-        parser.add_argument("--timeout", type=float, help="seconds to wait for running jobs on stop")
+        parser.add_argument(
+            "--timeout", type=float, help="seconds to wait for running jobs on stop"
+        )
         parser.add_argument("--tag", default="", help="a label shown in the dashboard")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -42,9 +46,13 @@ class Command(BaseCommand):
             order = QueueOrder.from_entries(options["queues"] or settings.QUEUES)
         except QueueConfigError as exc:
             raise CommandError(str(exc)) from None
-        timeout = options["timeout"] if options["timeout"] is not None else settings.SHUTDOWN_TIMEOUT
+        timeout = (
+            options["timeout"] if options["timeout"] is not None else settings.SHUTDOWN_TIMEOUT
+        )
         configure_logging(options["verbosity"])
-        launcher = Launcher(WorkerOptions(concurrency, order, float(timeout), options["tag"], settings))
+        launcher = Launcher(
+            WorkerOptions(concurrency, order, float(timeout), options["tag"], settings)
+        )
         code = launcher.run()
         logging.shutdown()
         sys.stdout.flush()
@@ -57,12 +65,16 @@ class WorkerFormatter(logging.Formatter):
     """Sidekiq-like lines: UTC time, pid, thread, level, message."""
 
     def __init__(self) -> None:
-        super().__init__("%(asctime)s pid=%(process)d tid=%(threadName)s %(levelname)s: %(message)s")
+        super().__init__(
+            "%(asctime)s pid=%(process)d tid=%(threadName)s %(levelname)s: %(message)s"
+        )
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         from datetime import UTC, datetime
 
-        return datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return (
+            datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        )
 
 
 def configure_logging(verbosity: int) -> None:

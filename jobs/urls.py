@@ -1,8 +1,42 @@
-"""URLs of the dashboard; include with path("admin/jobs/", include("jobs.urls"))."""
+"""URLs of the dashboard; include with path("admin/jobs/", include("jobs.urls")).
+
+Pages are GET; everything that changes state is a POST under `actions/`.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path, register_converter
+
+from jobs.dashboard.converters import JobKeyConverter, SetConverter
+from jobs.dashboard.views.busy import BusyView, SignalView
+from jobs.dashboard.views.overview import IndexView, MetricsView, StatsJsonView
+from jobs.dashboard.views.queues import QueueActionView, QueuesView, QueueView
+from jobs.dashboard.views.recurring import RecurringView
+from jobs.dashboard.views.sets import JobView, SetActionView, SortedSetView
+
+register_converter(SetConverter, "jobset")
+register_converter(JobKeyConverter, "jobkey")
 
 app_name = "jobs"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", IndexView.as_view(), name="index"),
+    path("stats.json", StatsJsonView.as_view(), name="stats_json"),
+    path("metrics", MetricsView.as_view(), name="metrics"),
+    path("busy/", BusyView.as_view(), name="busy"),
+    path("queues/", QueuesView.as_view(), name="queues"),
+    path("queues/<path:name>", QueueView.as_view(), name="queue"),
+    path("recurring/", RecurringView.as_view(), name="recurring"),
+    path("<jobset:jobset>/", SortedSetView.as_view(), name="set"),
+    path("<jobset:jobset>/<jobkey:key>", JobView.as_view(), name="job"),
+    path("actions/busy/signal", SignalView.as_view(), name="busy_signal"),
+    path(
+        "actions/queues/clear", QueueActionView.as_view(), {"action": "clear"}, name="queue_clear"
+    ),
+    path(
+        "actions/queues/delete",
+        QueueActionView.as_view(),
+        {"action": "delete"},
+        name="queue_delete",
+    ),
+    path("actions/<jobset:jobset>/", SetActionView.as_view(), name="set_action"),
+]

@@ -13,7 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 import pytest
 import redis
@@ -21,9 +21,14 @@ from django.conf import settings
 from django.test.utils import override_settings
 
 from jobs.redis.connection import reset_clients
+from tests.helpers import Worker
 
 BASE_URL = os.environ.get("JOBS_TEST_REDIS", "redis://127.0.0.1:6379").rstrip("/")
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class WorkerFactory(Protocol):
+    def __call__(self, *args: str, env: dict[str, str] | None = ..., settings: str = ...) -> Worker: ...
 
 
 def _lock_database() -> tuple[int, IO[str]]:
@@ -62,3 +67,19 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
     client.flushdb()
     yield client
     client.close()
+
+
+@pytest.fixture
+def start_worker(redis_url: str, redis_client: redis.Redis, tmp_path: Path) -> Iterator[WorkerFactory]:
+    """Start real `runworker` processes; every one still running is killed at the end."""
+    started: list[Worker] = []
+
+    def start(*args: str, env: dict[str, str] | None = None, settings: str = "tests.settings") -> Worker:
+        log = tmp_path / f"worker-{len(started)}.log"
+        worker = Worker(redis_url, log, list(args) or None, env, settings)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.close()

@@ -38,7 +38,7 @@ def queue_names(client: redis.Redis, limit: int = MAX_QUEUES) -> list[str]:
     return sorted(names)
 
 
-def latency_of(raw: bytes | None, now: float) -> float:
+def latency_of(raw: bytes | str | None, now: float) -> float:
     """Seconds the job `raw` has waited since it was enqueued (0 if unknown)."""
     if raw is None:
         return 0.0
@@ -106,7 +106,7 @@ class Queue:
             batch = self.range(start, BATCH, newest_first=False)
             for record in batch:
                 if record.id == job_id:
-                    return bool(self.client.lrem(self.key, 1, record.raw))
+                    return bool(self.client.lrem(self.key, 1, record.raw))  # type: ignore[arg-type]
             if len(batch) < BATCH:
                 break
         return False

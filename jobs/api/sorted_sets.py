@@ -12,10 +12,12 @@ clicked in the dashboard while the poller moves it is still moved exactly once.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
 import redis
 
@@ -57,7 +59,7 @@ def parse_key(key: str) -> tuple[float, str] | None:
         score = float(score_text)
     except ValueError:
         return None
-    return None if score != score else (score, job_id)  # NaN never matches a score
+    return None if math.isnan(score) else (score, job_id)  # NaN never matches a score
 
 
 class SortedJobSet:
@@ -75,8 +77,11 @@ class SortedJobSet:
 
     def range(self, start: int, count: int, newest_first: bool) -> list[JobRecord]:
         """Members at ranks start .. start + count - 1, by score (descending if newest_first)."""
-        rows = self.client.zrange(
-            self.key, start, start + count - 1, desc=newest_first, withscores=True
+        rows = cast(
+            list[tuple[bytes, float]],
+            self.client.zrange(
+                self.key, start, start + count - 1, desc=newest_first, withscores=True
+            ),
         )
         return [JobRecord(member, float(score)) for member, score in rows]
 
@@ -95,7 +100,8 @@ class SortedJobSet:
         for score, _ in wanted:
             pipe.zrangebyscore(self.key, repr(score), repr(score), withscores=True)
         found: dict[bytes, JobRecord] = {}
-        for (_, job_id), rows in zip(wanted, pipe.execute(), strict=True):
+        replies: list[list[tuple[bytes, float]]] = pipe.execute()
+        for (_, job_id), rows in zip(wanted, replies, strict=True):
             for member, score in rows:
                 record = JobRecord(member, float(score))
                 if record.id == job_id:
@@ -112,7 +118,7 @@ class SortedJobSet:
             return sets.move_to_queues(self.client, self.key, [r.raw for r in records], now)
         if self.key == keys.DEAD:
             return 0  # already dead
-        pairs = [(record.raw, dead_record(record, now)) for record in records]
+        pairs: list[tuple[sets.Member, str]] = [(r.raw, dead_record(r, now)) for r in records]
         return sets.kill(self.client, self.key, "zset", pairs, now).moved
 
     def apply_matching(
@@ -127,7 +133,7 @@ class SortedJobSet:
         deadline = time.monotonic() + budget
         cursor, done, examined = 0, 0, 0
         while True:
-            cursor, rows = self.client.zscan(self.key, cursor, count=BATCH)
+            cursor, rows = self._scan(cursor)
             records = [JobRecord(member, float(score)) for member, score in rows]
             examined += len(records)
             done += self.apply(action, [r for r in records if matches(r, needle)], now)
@@ -135,6 +141,11 @@ class SortedJobSet:
                 return BulkResult(done, examined, True)
             if time.monotonic() > deadline:
                 return BulkResult(done, examined, False)
+
+    def _scan(self, cursor: int) -> tuple[int, list[tuple[bytes, float]]]:
+        """One ZSCAN step of about BATCH members."""
+        next_cursor, rows = self.client.zscan(self.key, cursor, count=BATCH)
+        return int(next_cursor), cast(list[tuple[bytes, float]], rows)
 
 
 def dead_record(record: JobRecord, now: float) -> str:

@@ -1,0 +1,1 @@
+"""The dashboard at /admin/jobs/: views, access control, parameters and metrics."""

@@ -1,0 +1,1 @@
+"""Views of the dashboard, one module per page family; every one is a DashboardView."""

@@ -1,0 +1,116 @@
+"""Helpers for tests that run real worker processes and await conditions."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
+
+
+def wait_for(condition: Callable[[], T], timeout: float = 15.0, interval: float = 0.02, what: str = "") -> T:
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+        time.sleep(interval)
+
+
+class Worker:
+    """A `manage.py runworker` subprocess with its log in a file."""
+
+    def __init__(
+        self,
+        redis_url: str,
+        log_path: Path,
+        args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        settings: str = "tests.settings",
+    ) -> None:
+        self.redis_url = redis_url
+        self.log_path = log_path
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": settings,
+            "REDIS_URL": redis_url,
+            "PYTHONPATH": str(ROOT),
+            **(env or {}),
+        }
+        self._log = log_path.open("ab")
+        command = [sys.executable, "manage.py", "runworker", *(args or ["-c", "4"])]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=self._log, stderr=subprocess.STDOUT)
+        self.pid = self.process.pid
+
+    def identity(self) -> str | None:
+        """This process's identity once its first heartbeat is in Redis."""
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            for member in client.smembers("processes"):
+                info = client.hget(member, "info")
+                if info and json.loads(info).get("pid") == self.pid:
+                    return member.decode()
+            return None
+        finally:
+            client.close()
+
+    def wait_ready(self, timeout: float = 20.0) -> str:
+        return wait_for(self._ready_identity, timeout, 0.05, f"worker {self.pid} to start (log {self.log_path})")
+
+    def _ready_identity(self) -> str | None:
+        if self.process.poll() is not None:
+            raise AssertionError(f"worker exited with {self.process.returncode}:\n{self.log()}")
+        return self.identity()
+
+    def signal(self, signum: int) -> None:
+        self.process.send_signal(signum)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self, timeout: float = 40.0) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.kill()
+        self._log.close()
+
+
+def run_manage(*args: str, redis_url: str, settings: str = "tests.settings", timeout: float = 60) -> str:
+    """Run a management command in a subprocess; return its combined output."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings, "REDIS_URL": redis_url, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    return result.stdout + result.stderr
+
+
+def payloads(client: redis.Redis, key: str) -> list[dict[str, Any]]:
+    """Decode the jobs in a list or sorted set."""
+    if client.type(key) == b"zset":
+        raw = client.zrange(key, 0, -1)
+    else:
+        raw = client.lrange(key, 0, -1)
+    return [json.loads(item) for item in raw]

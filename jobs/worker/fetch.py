@@ -10,6 +10,7 @@ this process's memory: a kill -9 at any instant loses nothing.
 
 from __future__ import annotations
 
+import logging
 import threading
 from functools import partial
 from collections.abc import Callable
@@ -23,6 +24,9 @@ from jobs.redis.connection import make_client
 from jobs.redis.scripts import script
 from jobs.worker.buffer import WorkBuffer
 from jobs.worker.health import Backoff, RedisHealth
+from jobs.worker.recovery import push_back
+
+logger = logging.getLogger("jobs.worker")
 
 # Seconds an idle blocker waits in BLMOVE before checking whether to stop (Sidekiq: 2).
 BLOCK_TIMEOUT = 2
@@ -90,11 +94,23 @@ class Fetcher:
             backoff.reset()
             self.health.succeeded()
             if jobs:
-                self.buffer.put(jobs)
+                self._hand_over(jobs)
                 continue
             self.idle.set()
             self.buffer.wait_arrival(seen, BLOCK_TIMEOUT)
             self.idle.clear()
+
+    def _hand_over(self, jobs: list[bytes]) -> None:
+        """Give fetched jobs to the threads, or back to their queues if we went quiet meanwhile."""
+        if self.fetching.is_set():
+            self.buffer.put(jobs)
+            return
+        for raw in jobs:
+            try:
+                push_back(self.client, self.inprogress, raw)
+            except redis.RedisError:
+                # It stays in our in-progress list: pushed back at stop, or recovered.
+                logger.warning("could not push back a job fetched while going quiet")
 
     def _block(self, queue: str) -> None:
         client = make_client(self.url, socket_timeout=BLOCK_TIMEOUT + 10)
@@ -112,6 +128,6 @@ class Fetcher:
                     continue
                 backoff.reset()
                 if job is not None:
-                    self.buffer.put([cast(bytes, job)])
+                    self._hand_over([cast(bytes, job)])
         finally:
             client.close()

@@ -16,7 +16,7 @@ import logging
 import redis
 
 from jobs.exceptions import InvalidPayload
-from jobs.payload import dumps, loads, salvage
+from jobs.payload import Payload, dumps, loads, salvage
 from jobs.redis import keys
 from jobs.redis.scripts import script
 from jobs.sets import kill
@@ -30,7 +30,6 @@ def requeue_list(
     client: redis.Redis, list_key: str, now: float, *, died: bool, max_recoveries: int
 ) -> tuple[int, int]:
     """Push every job of `list_key` back to its queue; return (requeued, sent to dead)."""
-    requeue = script(client, "requeue")
     requeued = killed = 0
     for raw in client.lrange(list_key, 0, -1):
         try:
@@ -46,12 +45,23 @@ def requeue_list(
                 killed += _poison(client, list_key, raw, payload, count, now)
                 continue
             payload[RECOVERIES] = count
-        queue = payload.get("queue") or "default"
-        requeued += requeue(
-            keys=[list_key, keys.QUEUES, keys.queue(queue)],
-            args=[raw, dumps(payload), queue, "head"],
-        )
+        requeued += push_back(client, list_key, raw, payload)
     return requeued, killed
+
+
+def push_back(client: redis.Redis, list_key: str, raw: bytes | str, payload: Payload | None = None) -> int:
+    """Move one job from an in-progress list back to the head of its queue; 1 if moved."""
+    if payload is None:
+        try:
+            payload = loads(raw)
+        except InvalidPayload:
+            payload = {"queue": "default"}
+    queue = payload.get("queue") or "default"
+    moved: int = script(client, "requeue")(
+        keys=[list_key, keys.QUEUES, keys.queue(queue)],
+        args=[raw, dumps(payload) if "jid" in payload else raw, queue, "head"],
+    )
+    return moved
 
 
 def _poison(

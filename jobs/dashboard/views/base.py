@@ -89,7 +89,7 @@ class PageView(DashboardView):
 
     http_method_names = ["get", "head"]
     template_name: ClassVar[str]
-    tab: ClassVar[str] = ""
+    tab: str = ""
     title: str = ""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> TemplateResponse:

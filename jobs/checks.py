@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.checks import Warning as CheckWarning
 
@@ -104,3 +105,45 @@ def check_job_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
                 )
             )
     return errors
+
+
+@register(Tags.security)
+def check_dashboard_credentials(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Basic-auth credentials must come as a pair, and not be missing in production."""
+    settings = get_settings()
+    username, password = settings.ADMIN_USERNAME, settings.ADMIN_PASSWORD
+    if bool(username) != bool(password):
+        return [
+            Error(
+                "Only one of JOBS['ADMIN_USERNAME'] and JOBS['ADMIN_PASSWORD'] is set",
+                hint="Set both (JOBS_ADMIN_USERNAME and JOBS_ADMIN_PASSWORD) or neither.",
+                id="jobs.E020",
+            )
+        ]
+    if not django_settings.DEBUG and not password:
+        return [
+            CheckWarning(
+                "DEBUG is off and no dashboard credentials are set: only staff users logged in "
+                "to the admin can open /admin/jobs/, and scripts cannot read metrics",
+                hint="Set JOBS_ADMIN_USERNAME and JOBS_ADMIN_PASSWORD for Basic-auth access.",
+                id="jobs.W020",
+            )
+        ]
+    return []
+
+
+@register(Tags.compatibility)
+def check_job_queues(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Warn about job classes whose queue no worker reads by default."""
+    configured = set(get_settings().queue_names())
+    return [
+        CheckWarning(
+            f"{name} uses queue {cls.queue!r}, which is not in JOBS['QUEUES']; "
+            "workers started without -q never run it",
+            hint=f"Add {cls.queue!r} to JOBS['QUEUES'] or start a worker with -q {cls.queue}.",
+            obj=cls,
+            id="jobs.W010",
+        )
+        for name, cls in registered().items()
+        if isinstance(cls.queue, str) and cls.queue not in configured
+    ]

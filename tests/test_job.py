@@ -67,7 +67,9 @@ def test_perform_at_in_the_past_enqueues_now(redis_client: redis.Redis) -> None:
     assert redis_client.zcard("schedule") == 0
 
 
-def test_perform_bulk_is_one_round_trip(redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_perform_bulk_is_one_round_trip(
+    redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[int] = []
     original = redis.client.Pipeline.execute
 

@@ -9,8 +9,9 @@ from jobs import testing
 from tests.testapp.jobs import RecordJob
 
 
-
-def test_fake_keeps_jobs_in_memory(redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fake_keeps_jobs_in_memory(
+    redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ran: list[object] = []
     monkeypatch.setattr(RecordJob, "perform", lambda self, value=None: ran.append(value))
     with testing.fake():
@@ -31,7 +32,9 @@ def test_inline_runs_at_once_with_json_round_trip(
     redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ran: list[object] = []
-    monkeypatch.setattr(RecordJob, "perform", lambda self, value=None: ran.append((self.jid, value)))
+    monkeypatch.setattr(
+        RecordJob, "perform", lambda self, value=None: ran.append((self.jid, value))
+    )
     with testing.inline():
         jid = RecordJob.perform_async({"x": [1]})
     assert ran == [(jid, {"x": [1]})]

@@ -49,7 +49,9 @@ def requeue_list(
     return requeued, killed
 
 
-def push_back(client: redis.Redis, list_key: str, raw: bytes | str, payload: Payload | None = None) -> int:
+def push_back(
+    client: redis.Redis, list_key: str, raw: bytes | str, payload: Payload | None = None
+) -> int:
     """Move one job from an in-progress list back to the head of its queue; 1 if moved."""
     if payload is None:
         try:

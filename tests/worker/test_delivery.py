@@ -47,7 +47,9 @@ def test_perform_in_runs_when_due(redis_client: redis.Redis, start_worker: Worke
     assert redis_client.zcard("schedule") == 0
 
 
-def test_strict_order_drains_first_queue_first(redis_client: redis.Redis, start_worker: WorkerFactory) -> None:
+def test_strict_order_drains_first_queue_first(
+    redis_client: redis.Redis, start_worker: WorkerFactory
+) -> None:
     RecordJob.set(queue="low").perform_bulk([["low"]] * 30)
     RecordJob.set(queue="critical").perform_bulk([["critical"]] * 30)
     start_worker("-c", "1", "-q", "critical", "-q", "low")
@@ -56,7 +58,9 @@ def test_strict_order_drains_first_queue_first(redis_client: redis.Redis, start_
     assert order == ["critical"] * 30 + ["low"] * 30
 
 
-def test_weighted_order_follows_weights(redis_client: redis.Redis, start_worker: WorkerFactory) -> None:
+def test_weighted_order_follows_weights(
+    redis_client: redis.Redis, start_worker: WorkerFactory
+) -> None:
     RecordJob.set(queue="heavy").perform_bulk([["heavy"]] * 300)
     RecordJob.set(queue="light").perform_bulk([["light"]] * 300)
     start_worker("-c", "1", "-q", "heavy,3", "-q", "light,1")

@@ -28,9 +28,15 @@ BAD_PAYLOADS = [
     (b"[1, 2]", "not an object"),
     (b'{"args": [], "jid": "abc"}', "no 'class'"),
     (b'{"class": "tests.testapp.jobs.RecordJob", "jid": "abc"}', "no 'args'"),
-    (b'{"class": "os.system", "args": ["touch /tmp/pwned-by-jobs"], "jid": "abc1"}', "unknown job 'os.system'"),
+    (
+        b'{"class": "os.system", "args": ["touch /tmp/pwned-by-jobs"], "jid": "abc1"}',
+        "unknown job 'os.system'",
+    ),
     (b'{"class": "builtins.eval", "args": ["1/0"], "jid": "abc2"}', "unknown job 'builtins.eval'"),
-    (b'{"class": "tests.testapp.jobs.RecordJob", "args": [1, 2, 3], "jid": "abc3"}', "wrong arguments"),
+    (
+        b'{"class": "tests.testapp.jobs.RecordJob", "args": [1, 2, 3], "jid": "abc3"}',
+        "wrong arguments",
+    ),
 ]
 
 
@@ -46,7 +52,9 @@ def test_bad_payloads_go_to_dead_and_valid_jobs_still_run(
     after = RecordJob.perform_async("after")
     worker = start_worker("-c", "2")
     wait_for(lambda: redis_client.llen("ledger:runs") == 1, 20, what="the valid job")
-    wait_for(lambda: redis_client.zcard("dead") == len(BAD_PAYLOADS), 10, what="all bad payloads in dead")
+    wait_for(
+        lambda: redis_client.zcard("dead") == len(BAD_PAYLOADS), 10, what="all bad payloads in dead"
+    )
     assert redis_client.lrange("ledger:runs", 0, -1) == [after.encode()]
     messages = [str(entry["error_message"]) for entry in dead(redis_client)]
     for _, expected in BAD_PAYLOADS:
@@ -60,10 +68,16 @@ def test_bad_payloads_go_to_dead_and_valid_jobs_still_run(
     assert worker.stop() == 0
 
 
-def test_job_failing_twice_then_succeeding(redis_client: redis.Redis, start_worker: WorkerFactory) -> None:
+def test_job_failing_twice_then_succeeding(
+    redis_client: redis.Redis, start_worker: WorkerFactory
+) -> None:
     start_worker("-c", "2")
     jid = FailJob.perform_async(2)
-    wait_for(lambda: redis_client.lrange("ledger:runs", 0, -1) == [jid.encode()], 20, what="the third run")
+    wait_for(
+        lambda: redis_client.lrange("ledger:runs", 0, -1) == [jid.encode()],
+        20,
+        what="the third run",
+    )
     assert int(redis_client.get(f"ledger:fail:{jid}") or 0) == 3
     assert redis_client.zcard("retry") == 0
     assert redis_client.zcard("dead") == 0
@@ -71,13 +85,17 @@ def test_job_failing_twice_then_succeeding(redis_client: redis.Redis, start_work
     assert int(redis_client.get("stat:processed") or 0) == 3
 
 
-def test_retry_fields_after_a_failure(redis_client: redis.Redis, start_worker: WorkerFactory) -> None:
+def test_retry_fields_after_a_failure(
+    redis_client: redis.Redis, start_worker: WorkerFactory
+) -> None:
     start_worker("-c", "1")
     jid = FailJob.set(retry=5).perform_async(100)
     wait_for(lambda: int(redis_client.get(f"ledger:fail:{jid}") or 0) >= 2, 20, what="two failures")
     wait_for(lambda: redis_client.zcard("retry") or redis_client.llen("queue:default"), 5)
     # Catch the record between retries: it is either in `retry` or back on the queue.
-    record = wait_for(lambda: (payloads(redis_client, "retry") or payloads(redis_client, "queue:default")), 10)[0]
+    record = wait_for(
+        lambda: payloads(redis_client, "retry") or payloads(redis_client, "queue:default"), 10
+    )[0]
     assert record["jid"] == jid
     assert record["error_class"] == "ValueError"
     assert str(record["error_message"]).startswith("failure")
@@ -104,7 +122,11 @@ def test_retry_early_and_discard(redis_client: redis.Redis, start_worker: Worker
     start_worker("-c", "2")
     retried = RetryEarlyJob.perform_async()
     DiscardJob.perform_async()
-    wait_for(lambda: redis_client.lrange("ledger:runs", 0, -1) == [retried.encode()], 20, what="retried run")
+    wait_for(
+        lambda: redis_client.lrange("ledger:runs", 0, -1) == [retried.encode()],
+        20,
+        what="retried run",
+    )
     assert redis_client.zcard("dead") == 0
     assert redis_client.zcard("retry") == 0
 

@@ -30,10 +30,16 @@ def test_kill_9_mid_jobs_every_job_runs_again_elsewhere(
     assert redis_client.llen(orphan) == 4
     # Rescue with short jobs: the recovered payloads keep their args, so shorten them first.
     for raw in redis_client.lrange(orphan, 0, -1):
-        redis_client.lset(orphan, redis_client.lpos(orphan, raw), raw.replace(b'"args":[30]', b'"args":[0.01]'))
+        redis_client.lset(
+            orphan, redis_client.lpos(orphan, raw), raw.replace(b'"args":[30]', b'"args":[0.01]')
+        )
     rescuer = start_worker("-c", "4")
     rescuer.wait_ready()
-    wait_for(lambda: len(listed(redis_client, "ledger:finished")) == 4, 30, what="recovered jobs to finish")
+    wait_for(
+        lambda: len(listed(redis_client, "ledger:finished")) == 4,
+        30,
+        what="recovered jobs to finish",
+    )
     assert Counter(listed(redis_client, "ledger:finished")) == Counter(jids)
     assert not redis_client.exists(orphan)
     assert rescuer.stop() == 0
@@ -85,8 +91,14 @@ def test_tstp_quiets_running_jobs_finish_and_nothing_new_starts(
     first = SlowJob.perform_async(0.5)
     wait_for(lambda: listed(redis_client, "ledger:started") == [first], 15, what="the first job")
     worker.signal(signal.SIGTSTP)
-    wait_for(lambda: redis_client.hget(identity, "quiet") == b"true", 10, what="quiet in the heartbeat")
-    wait_for(lambda: listed(redis_client, "ledger:finished") == [first], 10, what="the running job to finish")
+    wait_for(
+        lambda: redis_client.hget(identity, "quiet") == b"true", 10, what="quiet in the heartbeat"
+    )
+    wait_for(
+        lambda: listed(redis_client, "ledger:finished") == [first],
+        10,
+        what="the running job to finish",
+    )
     later = RecordJob.perform_async("after quiet")
     time.sleep(1.5)  # give a non-quiet worker ample time to take it
     assert redis_client.llen("ledger:runs") == 0

@@ -116,6 +116,7 @@ def run_manage(
     }
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
+        check=False,
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -127,10 +128,8 @@ def run_manage(
 
 def payloads(client: redis.Redis, key: str) -> list[dict[str, Any]]:
     """Decode the jobs in a list or sorted set."""
-    if client.type(key) == b"zset":
-        raw = client.zrange(key, 0, -1)
-    else:
-        raw = client.lrange(key, 0, -1)
+    is_zset = client.type(key) == b"zset"
+    raw = client.zrange(key, 0, -1) if is_zset else client.lrange(key, 0, -1)
     return [json.loads(item) for item in raw]
 
 

@@ -44,7 +44,7 @@ def test_non_json_argument_raises_and_nothing_reaches_redis(
 
 
 def test_rejection_inside_bulk_pushes_nothing(redis_client: redis.Redis) -> None:
-    with pytest.raises(TypeError, match="decimal.Decimal"):
+    with pytest.raises(TypeError, match=r"decimal\.Decimal"):
         RecordJob.perform_bulk([[1], [decimal.Decimal(2)]])
     assert redis_client.dbsize() == 0
 
@@ -58,6 +58,6 @@ def test_json_native_values_pass(value: Any) -> None:
 
 
 def test_wrong_arity_is_refused_at_enqueue(redis_client: redis.Redis) -> None:
-    with pytest.raises(TypeError, match="RecordJob.perform"):
+    with pytest.raises(TypeError, match=r"RecordJob\.perform"):
         RecordJob.perform_async(1, 2)
     assert redis_client.dbsize() == 0

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from functools import partial
 from collections.abc import Callable
+from functools import partial
 from typing import cast
 
 import redis

@@ -13,6 +13,11 @@ class JobsConfig(AppConfig):
 
     def ready(self) -> None:
         from jobs import checks  # noqa: F401  (registers the checks)
+        from jobs.mail import checks as mail_checks  # noqa: F401  (registers the mail checks)
+        from jobs.mail import jobs as mail_jobs  # noqa: F401  (registers the mail jobs)
+        from jobs.recurring import checks as recurring_checks  # noqa: F401
 
         # Import <app>.jobs for every installed app, so its Job classes register.
         autodiscover_modules("jobs")
+        # And <app>.mailers, so a worker knows every Mailer a mail job may name.
+        autodiscover_modules("mailers")

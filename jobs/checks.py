@@ -107,7 +107,7 @@ def check_job_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     return errors
 
 
-@register(Tags.security)
+@register(Tags.security, deploy=True)
 def check_dashboard_credentials(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Basic-auth credentials must come as a pair, and not be missing in production."""
     settings = get_settings()

@@ -137,3 +137,11 @@ def test_registry_refuses_a_second_class_under_a_taken_name() -> None:
             name = "NamedRubyStyleJob"
 
             def perform(self) -> None: ...
+
+
+@pytest.mark.django_db
+def test_test_case_transaction_does_not_hold_jobs_back(redis_client: redis.Redis) -> None:
+    # pytest-django wraps this test in an atomic block that never commits: jobs go out at once,
+    # as they would in production where that block does not exist.
+    RecordJob.perform_async("visible")
+    assert redis_client.llen("queue:default") == 1

@@ -8,7 +8,7 @@ from typing import Any
 REDACTED = "[redacted]"
 # Matches password, api_key, accessToken, client_secret, Authorization, ...
 SECRET_KEY = re.compile(
-    r"pass(word|wd|phrase)?|pwd|secret|token|key|credential|signature|cookie|session|^auth"
+    r"pass(word|wd|phrase)?|pwd|secret|token|key|credential|signature|cookie|session|^auth(_|$)"
     r"|authorization",
     re.IGNORECASE,
 )

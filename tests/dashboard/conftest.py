@@ -83,7 +83,11 @@ def basic_header(username: str, password: str) -> str:
 @pytest.fixture
 def basic_auth(settings: Any, redis_client: redis.Redis) -> Iterator[tuple[str, str]]:
     """Configure JOBS ADMIN_USERNAME/ADMIN_PASSWORD; yield the pair."""
-    settings.JOBS = {**settings.JOBS, "ADMIN_USERNAME": BASIC_USER, "ADMIN_PASSWORD": BASIC_PASSWORD}
+    settings.JOBS = {
+        **settings.JOBS,
+        "ADMIN_USERNAME": BASIC_USER,
+        "ADMIN_PASSWORD": BASIC_PASSWORD,
+    }
     yield BASIC_USER, BASIC_PASSWORD
 
 

@@ -43,7 +43,9 @@ def failed(**fields: Any) -> dict[str, Any]:
     )
 
 
-def add(client: redis.Redis, key: str, payload: dict[str, Any] | str, score: float | None = None) -> str:
+def add(
+    client: redis.Redis, key: str, payload: dict[str, Any] | str, score: float | None = None
+) -> str:
     """ZADD a payload (dict or raw string) to a sorted set; return the member."""
     member = payload if isinstance(payload, str) else json.dumps(payload)
     client.zadd(key, {member: time.time() if score is None else score})
@@ -93,6 +95,10 @@ def process(
     )
     work_key = f"{identity}:workers" if sidekiq6 else f"{identity}:work"
     for index, payload in enumerate(running or []):
-        entry = {"queue": payload["queue"], "payload": json.dumps(payload), "run_at": int(time.time())}
+        entry = {
+            "queue": payload["queue"],
+            "payload": json.dumps(payload),
+            "run_at": int(time.time()),
+        }
         client.hset(work_key, f"t{index}", json.dumps(entry))
     return identity

@@ -25,7 +25,11 @@ def test_sidekiq6_float_seconds_are_read() -> None:
     assert record.failed_at == datetime.fromtimestamp(1795374454.0184832, tz=UTC)
     assert record.at == datetime.fromtimestamp(1795374469.018523, tz=UTC)
     assert record.key == "1795374469.018523-da2d90dc63b6d658d0de94ff"
-    assert (record.error_class, record.error_message, record.retry_count) == ("ArgumentError", "boom 7", 0)
+    assert (record.error_class, record.error_message, record.retry_count) == (
+        "ArgumentError",
+        "boom 7",
+        0,
+    )
 
 
 def test_sidekiq8_integer_milliseconds_are_read_as_the_same_time() -> None:
@@ -36,7 +40,13 @@ def test_sidekiq8_integer_milliseconds_are_read_as_the_same_time() -> None:
 
 
 def test_garbage_is_shown_not_raised() -> None:
-    for raw in [b"\xff\xfe not utf8", b"not json", b"[1, 2]", b'{"class": 5}', b"[" * 5000 + b"]" * 5000]:
+    for raw in [
+        b"\xff\xfe not utf8",
+        b"not json",
+        b"[1, 2]",
+        b'{"class": 5}',
+        b"[" * 5000 + b"]" * 5000,
+    ]:
         record = JobRecord(raw, 1.0)
         assert not record.ok
         assert record.problem
@@ -70,7 +80,12 @@ def test_absurd_timestamps_are_none() -> None:
 def test_secret_arguments_are_redacted_everywhere_shown() -> None:
     payload = job(args=[{"password": "hunter2", "user": "bob", "nested": [{"api_key": "K-123"}]}])
     record = JobRecord(json.dumps(payload))
-    for text in (record.args_preview, record.args_pretty, record.payload_pretty, record.search_text):
+    for text in (
+        record.args_preview,
+        record.args_pretty,
+        record.payload_pretty,
+        record.search_text,
+    ):
         assert "hunter2" not in text
         assert "K-123" not in text
     assert "bob" in record.args_preview

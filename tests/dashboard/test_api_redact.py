@@ -15,7 +15,10 @@ def test_secret_looking_keys() -> None:
 
 def test_redact_copies_nested_structures() -> None:
     value = [{"token": "t", "items": [{"secret": 1}, {"name": "ok"}]}, "plain"]
-    assert redact(value) == [{"token": REDACTED, "items": [{"secret": REDACTED}, {"name": "ok"}]}, "plain"]
+    assert redact(value) == [
+        {"token": REDACTED, "items": [{"secret": REDACTED}, {"name": "ok"}]},
+        "plain",
+    ]
     assert value[0]["token"] == "t"
 
 

@@ -17,11 +17,18 @@ def fetcher(records: list[JobRecord], calls: list[tuple[int, int]]):  # type: ig
 
 
 def make(n: int) -> list[JobRecord]:
-    return [JobRecord(json.dumps({"class": f"Job{i % 3}", "args": [i], "jid": f"j{i}"})) for i in range(n)]
+    return [
+        JobRecord(json.dumps({"class": f"Job{i % 3}", "args": [i], "jid": f"j{i}"}))
+        for i in range(n)
+    ]
 
 
 def test_matches_class_jid_args_and_error_case_insensitively() -> None:
-    record = JobRecord(json.dumps({"class": "Mailer", "args": ["Bob@x.io"], "jid": "abc", "error_message": "SMTP down"}))
+    record = JobRecord(
+        json.dumps(
+            {"class": "Mailer", "args": ["Bob@x.io"], "jid": "abc", "error_message": "SMTP down"}
+        )
+    )
     for query in ["mailer", "ABC", "bob@x", "smtp DOWN"]:
         assert matches(record, normalize(query))
     assert not matches(record, "nothing")

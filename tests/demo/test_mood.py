@@ -1,4 +1,4 @@
-"""The Daily Mood demo: the form queues one MoodSenderJob, and the job sends the mail.
+"""The Daily Mood demo: the form queues one MoodMailer.mood delivery; the worker sends it.
 
 pytest-django runs each test in a transaction that never commits, and a job enqueued
 inside a transaction is pushed on commit: the view tests run the request inside
@@ -17,7 +17,14 @@ from django.test import Client
 from django.urls import reverse
 
 from jobs import testing
+from jobs.mail.testing import (
+    assert_mail_enqueued,
+    assert_no_mail_enqueued,
+    deliver_enqueued_mails,
+    enqueued_mails,
+)
 from project.mood.jobs import MoodSenderJob
+from project.mood.mailers import MoodMailer
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +41,7 @@ def test_form_page_offers_the_three_moods(client: Client) -> None:
     assert "mood/mood.css" in body
 
 
-def test_post_queues_one_job_and_redirects_at_once(
+def test_post_queues_one_mail_and_redirects_at_once(
     client: Client, django_capture_on_commit_callbacks: OnCommit
 ) -> None:
     with testing.fake():
@@ -43,9 +50,10 @@ def test_post_queues_one_job_and_redirects_at_once(
                 reverse("mood:form"), {"email": "a@example.com", "mood": "happy"}
             )
 
-        assert [job["args"] for job in MoodSenderJob.jobs] == [["a@example.com", "happy"]]
-        jid = MoodSenderJob.jobs[0]["jid"]
-        assert MoodSenderJob.jobs[0]["queue"] == "mailers"
+        queued = assert_mail_enqueued(MoodMailer.mood, "a@example.com", "happy")
+        assert len(enqueued_mails()) == 1
+        jid = queued.jid
+        assert queued.queue == "mailers"
 
     assert response.status_code == 302
     assert response["Location"] == reverse("mood:thanks", kwargs={"jid": jid})
@@ -70,7 +78,7 @@ def test_invalid_email_shows_the_form_again_and_queues_nothing(
 
         assert callbacks == []
 
-        assert MoodSenderJob.jobs == []
+        assert_no_mail_enqueued()
 
     assert response.status_code == 200
     assert response.context["form"].errors["email"] == ["Enter a valid email address."]
@@ -86,32 +94,48 @@ def test_unknown_mood_is_refused(
                 reverse("mood:form"), {"email": "a@example.com", "mood": "angry"}
             )
 
-        assert MoodSenderJob.jobs == []
+        assert_no_mail_enqueued()
 
     assert response.status_code == 200
     assert "mood" in response.context["form"].errors
 
 
-def test_the_job_mails_the_mood(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(MoodSenderJob, "slow_seconds", 0)
+def test_the_mailer_writes_text_and_html(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(MoodMailer, "slow_seconds", 0)
 
-    MoodSenderJob().perform("a@example.com", "sad")
+    assert MoodMailer.mood("a@example.com", "sad").deliver_now() == 1
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["a@example.com"]
     assert message.subject == "Your mood today: sad"
-    assert "tomorrow is a new day" in message.body
+    assert "Sorry it's a rough one" in message.body  # plain text: not HTML-escaped
+    assert isinstance(message, mail.EmailMultiAlternatives)
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert "You feel 😢 Sad today" in str(html)
+    assert "Sorry it&#x27;s a rough one" in str(html)
 
 
-def test_draining_the_queued_job_sends_the_mail(
+def test_draining_the_queued_mail_sends_it(
     client: Client, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: OnCommit
 ) -> None:
-    monkeypatch.setattr(MoodSenderJob, "slow_seconds", 0)
+    monkeypatch.setattr(MoodMailer, "slow_seconds", 0)
     with testing.fake():
         with django_capture_on_commit_callbacks(execute=True):
             client.post(reverse("mood:form"), {"email": "b@example.com", "mood": "ok"})
 
-        assert MoodSenderJob.drain() == 1
+        assert deliver_enqueued_mails() == 1
 
     assert [m.to for m in mail.outbox] == [["b@example.com"]]
+    assert mail.outbox[0].subject == "Your mood today: ok"
+
+
+def test_the_plain_job_sends_the_same_mail(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(MoodMailer, "slow_seconds", 0)
+
+    MoodSenderJob().perform("c@example.com", "happy")
+
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["c@example.com"], "Your mood today: happy")
+    ]

@@ -104,3 +104,17 @@ class NamedJob(Job):
 
     def perform(self, value: int) -> None:
         ledger().rpush("ledger:runs", self.jid)
+
+
+class IncrJob(Job):
+    """The benchmark's job body: INCR a counter; the N-th run records the end."""
+
+    _client: redis.Redis | None = None
+
+    def perform(self, n: int) -> None:
+        client = IncrJob._client
+        if client is None:
+            client = IncrJob._client = ledger()
+        done = client.incr("bench:done")
+        if done == n:
+            client.set("bench:last", repr(time.time()))

@@ -1,0 +1,24 @@
+# One image for the demo's web and worker services (see docker-compose.yml).
+FROM python:3.12-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+
+WORKDIR /app
+
+# Dependencies first, so that editing the code does not reinstall them.
+COPY requirements.txt ./
+RUN pip install -r requirements.txt
+
+COPY . .
+
+# An unprivileged user; /data holds the SQLite database shared by web and worker.
+RUN useradd --create-home --uid 1000 app \
+    && mkdir -p /data \
+    && chown app:app /data
+USER app
+
+EXPOSE 8000
+CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]

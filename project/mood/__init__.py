@@ -1,0 +1,1 @@
+"""Daily Mood: a form whose POST sends a slow email through a background job."""

@@ -1,0 +1,132 @@
+"""Settings of the demo project, read from the environment (and `.env` when present).
+
+Every value has a default that works on a developer machine; `.env.example` lists them.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# Real environment variables win over the file: read_env() never overwrites them.
+if (BASE_DIR / ".env").is_file():
+    env.read_env(BASE_DIR / ".env")
+
+DEBUG: bool = env.bool("DEBUG", default=False)
+# The default key is only good for development; `manage.py check --deploy` flags it.
+SECRET_KEY: str = env("SECRET_KEY", default="django-insecure-dev-only-set-SECRET_KEY-in-production")
+ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "jobs",
+    "project.mood",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "project.urls"
+WSGI_APPLICATION = "project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE: str = env("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# Mail: EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.com:587) or the
+# EMAIL_* variables one by one. In DEBUG, mail is printed to the console by default.
+if env("EMAIL_URL", default=None):
+    _email: dict[str, Any] = env.email_url("EMAIL_URL")
+    EMAIL_BACKEND: str = _email["EMAIL_BACKEND"]
+    EMAIL_HOST: str = _email.get("EMAIL_HOST") or "localhost"
+    EMAIL_PORT: int = _email.get("EMAIL_PORT") or 25
+    EMAIL_HOST_USER: str = _email.get("EMAIL_HOST_USER") or ""
+    EMAIL_HOST_PASSWORD: str = _email.get("EMAIL_HOST_PASSWORD") or ""
+    EMAIL_USE_TLS: bool = bool(_email.get("EMAIL_USE_TLS", False))
+    EMAIL_USE_SSL: bool = bool(_email.get("EMAIL_USE_SSL", False))
+else:
+    EMAIL_BACKEND = env(
+        "EMAIL_BACKEND",
+        default="django.core.mail.backends.console.EmailBackend"
+        if DEBUG
+        else "django.core.mail.backends.smtp.EmailBackend",
+    )
+    EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+DEFAULT_FROM_EMAIL: str = env("DEFAULT_FROM_EMAIL", default="Daily Mood <mood@example.com>")
+
+JOBS = {
+    "REDIS_URL": env("REDIS_URL", default="redis://127.0.0.1:6379/0"),
+    "QUEUES": [("critical", 100), ("default", 50), ("mailers", 25), ("low_priority", 1)],
+    "CONCURRENCY": 10,  # threads per worker process
+    "SHUTDOWN_TIMEOUT": 25,  # seconds a stopping worker waits for running jobs
+    "ADMIN_USERNAME": env("JOBS_ADMIN_USERNAME", default=None),
+    "ADMIN_PASSWORD": env("JOBS_ADMIN_PASSWORD", default=None),
+    "SCHEDULE": {},  # recurring jobs, see README "Recurring jobs"
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "loggers": {
+        "jobs": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "project": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}

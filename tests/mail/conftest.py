@@ -1,0 +1,67 @@
+"""Fixtures of the mail tests: templates, an SMTP server, and worker processes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from pytest_django.fixtures import SettingsWrapper
+
+from tests.mail.process import MailWorker
+from tests.mail.smtp import SMTPServer, free_port
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+StartWorker = Callable[..., MailWorker]
+
+
+@pytest.fixture(autouse=True)
+def mail_templates(settings: SettingsWrapper) -> None:
+    """The test mailers' templates, for rendering in the test process too."""
+    engine: dict[str, Any] = {**settings.TEMPLATES[0]}
+    engine["DIRS"] = [*engine["DIRS"], TEMPLATES_DIR]
+    settings.TEMPLATES = [engine]
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def smtp(smtp_port: int) -> Iterator[SMTPServer]:
+    """A running aiosmtpd server on a loopback port."""
+    server = SMTPServer(smtp_port)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_worker(
+    redis_client: redis.Redis, smtp_port: int, tmp_path: Path
+) -> Iterator[StartWorker]:
+    """Start worker processes sending to `smtp_port`; each is stopped (TERM) after the test."""
+    workers: list[MailWorker] = []
+
+    def start(**env: str) -> MailWorker:
+        settings_env = {"TEST_SMTP_PORT": str(smtp_port), "TEST_SMTP_TIMEOUT": "2", **env}
+        log = tmp_path / f"worker-{len(workers)}.log"
+        worker = MailWorker(redis_client.connection_pool.connection_kwargs_url(), log, settings_env)
+        workers.append(worker)
+        worker.wait_ready()
+        return worker
+
+    yield start
+    for worker in workers:
+        code = worker.stop()
+        assert code == 0, f"worker exited with {code}:\n{worker.log()}"
+
+
+@pytest.fixture
+def worker(start_worker: StartWorker) -> MailWorker:
+    """One worker on the mailers queue, SMTP to the test server."""
+    return start_worker()

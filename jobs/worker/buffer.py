@@ -1,75 +1,91 @@
-"""The hand-off between the fetcher and the processor threads.
+"""Where idle processor threads wait for work that the blockers fetched.
 
-The fetcher asks for exactly as many jobs as there are idle threads with nothing
-waiting for them, so a fetched job sits here for microseconds, not seconds: what
-is in this process's in-progress list is (nearly) what is running.
+Busy threads fetch for themselves (see fetch.py). A thread finds nothing to
+fetch, becomes idle and waits here; blocker threads wait in BLMOVE on every
+queue meanwhile and hand over what arrives. A thread woken with such a job
+nudges one more idle thread to try fetching for itself, so a burst of jobs
+wakes the pool one round trip at a time instead of one job at a time.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
+from typing import Final
+
+
+class _Nudge:
+    """Returned by take(): fetch for yourself, work may be waiting."""
+
+
+NUDGE: Final = _Nudge()
 
 
 class WorkBuffer:
-    """Jobs fetched and not yet picked up, plus the count of idle processor threads."""
+    """Jobs handed over by blockers, and the idle processor threads waiting for them."""
 
     def __init__(self) -> None:
         lock = threading.Lock()
-        self._work = threading.Condition(lock)  # processors wait here for a job
-        self._demand = threading.Condition(lock)  # the fetcher waits here for an idle thread
+        self._cond = threading.Condition(lock)  # idle threads wait here
+        self._blockers = threading.Condition(lock)  # blockers wait here for an idle thread
         self._items: deque[bytes] = deque()
         self._idle = 0
-        self._arrivals = 0
+        self._nudges = 0
         self._closed = False
 
     def put(self, jobs: list[bytes]) -> None:
-        """Hand fetched jobs to the processor threads."""
-        with self._work:
+        """Hand fetched jobs to idle threads."""
+        with self._cond:
             self._items.extend(jobs)
-            self._arrivals += 1
-            self._work.notify(len(jobs))
-            self._demand.notify_all()
+            self._cond.notify(len(jobs))
 
-    def take(self) -> bytes | None:
-        """Wait for a job as an idle processor thread; None once closed and empty."""
-        with self._work:
+    def take(self, timeout: float) -> bytes | _Nudge | None:
+        """Wait as an idle thread: a job, NUDGE, or None on timeout or once closed and empty."""
+        with self._cond:
             self._idle += 1
-            self._demand.notify()
-            while not self._items:
-                if self._closed:
-                    self._idle -= 1
-                    return None
-                self._work.wait()
-            self._idle -= 1
-            return self._items.popleft()
+            self._blockers.notify_all()
+            try:
+                if not self._items and not self._nudges and not self._closed:
+                    self._cond.wait(timeout)
+                if self._items:
+                    return self._items.popleft()
+                if self._nudges:
+                    self._nudges -= 1
+                    return NUDGE
+                return None
+            finally:
+                self._idle -= 1
 
-    def demand(self, timeout: float) -> int:
-        """Wait up to `timeout` for idle threads with no job waiting; return how many."""
-        with self._demand:
-            want = self._idle - len(self._items)
-            if want <= 0 and not self._closed:
-                self._demand.wait(timeout)
-                want = self._idle - len(self._items)
-            return max(want, 0)
+    def poll(self) -> bytes | None:
+        """A job waiting here, without waiting."""
+        with self._cond:
+            return self._items.popleft() if self._items else None
 
-    def arrivals(self) -> int:
-        with self._demand:
-            return self._arrivals
+    def nudge(self) -> None:
+        """Wake one idle thread to fetch for itself."""
+        with self._cond:
+            if self._idle > self._nudges:
+                self._nudges += 1
+                self._cond.notify()
 
-    def wait_arrival(self, since: int, timeout: float) -> None:
-        """Wait until jobs were put after the `since` reading of arrivals(), or timeout."""
-        with self._demand:
-            if self._arrivals == since and not self._closed:
-                self._demand.wait(timeout)
+    def wait_for_idle(self, timeout: float) -> bool:
+        """Wait (as a blocker) until some thread is idle with nothing waiting for it."""
+        with self._cond:
+            if self._idle <= len(self._items) and not self._closed:
+                self._blockers.wait(timeout)
+            return self._idle > len(self._items) and not self._closed
 
     def close(self) -> None:
-        """Let every processor thread return once the jobs already here are taken."""
-        with self._work:
+        """Wake every waiter; threads return once the jobs already here are taken."""
+        with self._cond:
             self._closed = True
-            self._work.notify_all()
-            self._demand.notify_all()
+            self._cond.notify_all()
+            self._blockers.notify_all()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def __len__(self) -> int:
-        with self._work:
+        with self._cond:
             return len(self._items)

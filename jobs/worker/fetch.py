@@ -1,18 +1,18 @@
 """Reliable fetch: jobs move atomically from their queue into our in-progress list.
 
-1. Busy: one Lua script per round trip moves as many jobs as there are idle
-   threads (LMOVE each, queues tried in strict or weighted order).
-2. Idle: one blocker thread per queue waits in BLMOVE on its own connection, so a
-   job pushed to any queue starts at once; the fetcher sleeps until one arrives.
-A job is therefore always in a queue or in our in-progress list, never only in
-this process's memory: a kill -9 at any instant loses nothing.
+1. Busy: each processor thread fetches its next job itself, in the same round
+   trip that acknowledges the job it just finished (LREM + a one-job fetch
+   script). No hand-off between threads, one round trip per job, 3 commands.
+2. Idle: one blocker thread per queue waits in BLMOVE on its own connection, so
+   a job pushed to any queue starts at once (see buffer.py).
+A job is always in a queue or in our in-progress list, never only in this
+process's memory: a kill -9 at any instant loses nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from functools import partial
 from typing import cast
 
@@ -28,12 +28,12 @@ from jobs.worker.recovery import push_back
 
 logger = logging.getLogger("jobs.worker")
 
-# Seconds an idle blocker waits in BLMOVE before checking whether to stop (Sidekiq: 2).
+# Seconds an idle blocker waits in BLMOVE before looking around again (Sidekiq: 2).
 BLOCK_TIMEOUT = 2
 
 
 class Fetcher:
-    """Keeps the work buffer fed while the process is fetching."""
+    """Fetch and acknowledge jobs for this process's in-progress list."""
 
     def __init__(
         self,
@@ -51,60 +51,57 @@ class Fetcher:
         self.buffer = buffer
         self.health = health
         self.fetching = threading.Event()
-        self.idle = threading.Event()
         self._stopped = threading.Event()  # set by quiet(): cuts backoff sleeps short
         self._script = script(client, "fetch")
+        self._single_queue = keys.queue(order.names[0]) if len(order.names) == 1 else None
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
         self.fetching.set()
-        self._spawn(self._run, "fetcher")
         for name in self.order.names:
-            self._spawn(partial(self._block, name), f"blocker-{name}")
+            thread = threading.Thread(
+                target=partial(self._block, name), name=f"blocker-{name}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
 
     def quiet(self) -> None:
         """Stop taking new jobs (TSTP, or the first step of a stop)."""
         self.fetching.clear()
         self._stopped.set()
-        self.idle.set()  # wake blockers so they notice
+        self.buffer.close()
 
     def join(self, timeout: float) -> None:
-        """Wait for the fetch threads to leave Redis, so nothing is fetched after this."""
+        """Wait for the blockers to leave Redis, so nothing is fetched after this."""
         for thread in self._threads:
             thread.join(timeout)
 
-    def _spawn(self, target: Callable[[], None], name: str) -> None:
-        thread = threading.Thread(target=target, name=name, daemon=True)
-        self._threads.append(thread)
-        thread.start()
+    def ack_and_fetch(self, done: bytes | None) -> bytes | None:
+        """Acknowledge `done` (if any) and take the next job, in one round trip. Raises RedisError."""
+        fetch = self.fetching.is_set()
+        if done is None and not fetch:
+            return None
+        pipe = self.client.pipeline(transaction=False)
+        if done is not None:
+            pipe.lrem(self.inprogress, 1, done)  # type: ignore[arg-type]  # bytes are fine
+        if fetch:
+            if self._single_queue is not None:
+                pipe.lmove(self._single_queue, self.inprogress, "RIGHT", "LEFT")
+            else:
+                self._script(keys=[self.inprogress, *self.order.keys()], args=[1], client=pipe)
+        results = pipe.execute()
+        if not fetch:
+            return None
+        job = results[-1]
+        if isinstance(job, list):
+            job = job[0] if job else None
+        if job is not None and not self.fetching.is_set():
+            self._give_back([cast(bytes, job)])
+            return None
+        return cast(bytes | None, job)
 
-    def _run(self) -> None:
-        backoff = Backoff()
-        while self.fetching.is_set():
-            want = self.buffer.demand(timeout=0.5)
-            if want <= 0 or not self.fetching.is_set():
-                continue
-            seen = self.buffer.arrivals()
-            try:
-                jobs = self._script(keys=[self.inprogress, *self.order.keys()], args=[want])
-            except redis.RedisError as exc:
-                self.health.failed(exc, "fetch")
-                self._stopped.wait(backoff.next())
-                continue
-            backoff.reset()
-            self.health.succeeded()
-            if jobs:
-                self._hand_over(jobs)
-                continue
-            self.idle.set()
-            self.buffer.wait_arrival(seen, BLOCK_TIMEOUT)
-            self.idle.clear()
-
-    def _hand_over(self, jobs: list[bytes]) -> None:
-        """Give fetched jobs to the threads, or back to their queues if we went quiet meanwhile."""
-        if self.fetching.is_set():
-            self.buffer.put(jobs)
-            return
+    def _give_back(self, jobs: list[bytes]) -> None:
+        """Jobs fetched while we went quiet go back to the head of their queues."""
         for raw in jobs:
             try:
                 push_back(self.client, self.inprogress, raw)
@@ -118,7 +115,7 @@ class Fetcher:
         backoff = Backoff()
         try:
             while self.fetching.is_set():
-                if not self.idle.wait(1.0) or not self.fetching.is_set():
+                if not self.buffer.wait_for_idle(1.0) or not self.fetching.is_set():
                     continue
                 try:
                     job = client.blmove(source, self.inprogress, BLOCK_TIMEOUT, "RIGHT", "LEFT")
@@ -127,7 +124,11 @@ class Fetcher:
                     self._stopped.wait(backoff.next())
                     continue
                 backoff.reset()
-                if job is not None:
-                    self._hand_over([cast(bytes, job)])
+                if job is None:
+                    continue
+                if self.fetching.is_set():
+                    self.buffer.put([cast(bytes, job)])
+                else:
+                    self._give_back([cast(bytes, job)])
         finally:
             client.close()

@@ -75,9 +75,11 @@ class Launcher:
         self.buffer = WorkBuffer()
         self.acker = Acker(self.client, self.identity, self.health)
         processor = Processor(settings, self.counters, self.clock)
-        self.manager = Manager(options.concurrency, self.buffer, processor, self.acker)
         self.fetcher = Fetcher(
             self.client, self.url, self.identity, options.queues, self.buffer, self.health
+        )
+        self.manager = Manager(
+            options.concurrency, self.buffer, self.fetcher, processor, self.acker, self.health
         )
         self.stopping = threading.Event()
         self.poller = Poller(
@@ -118,8 +120,8 @@ class Launcher:
         self._wait_for_redis()
         self._announce()
         self.acker.start()
-        self.manager.start()
         self.fetcher.start()
+        self.manager.start()
         self.poller.start()
         self._start_extras()
         threading.Thread(target=self._beat_loop, name="heartbeat", daemon=True).start()
@@ -229,13 +231,15 @@ class Launcher:
         timeout = self.options.timeout
         self.quiet()
         self.fetcher.join(timeout=3.0)
-        if not self.manager.wait_idle(timeout):
+        idle = self.manager.wait_idle(timeout)
+        self.manager.stop()
+        self.manager.join(5.0 if idle else 0.5)
+        if not idle:
             logger.warning(
                 "%d job(s) still running after %g s; pushing them back to their queues",
                 self.manager.busy(),
                 timeout,
             )
-        self.manager.stop()
         self.acker.stop(timeout=10.0)
         try:
             requeued, _ = requeue_list(

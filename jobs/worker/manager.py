@@ -1,7 +1,8 @@
 """The processor threads, and the watchdog that enforces per-job timeouts.
 
-1. N threads take jobs from the work buffer, run them, and hand the result to
-   the acker.
+1. N threads each fetch a job (acknowledging the previous one in the same
+   round trip), run it, and hand failures to the acker; idle threads wait in
+   the work buffer for what the blockers fetch.
 2. A job past its `timeout` gets a JobTimeout raised in its thread. Python can
    only deliver that between bytecodes, so a job blocked in C (sleep, a socket
    read) may not notice: after a short grace the watchdog records the timeout
@@ -18,11 +19,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import redis
+
 from jobs.exceptions import JobTimeout
 from jobs.job import Job
 from jobs.payload import Payload
 from jobs.worker.acker import Acker, Completion
 from jobs.worker.buffer import WorkBuffer
+from jobs.worker.fetch import Fetcher
+from jobs.worker.health import RedisHealth
 from jobs.worker.processor import Processor, timeout_of
 
 logger = logging.getLogger("jobs.worker")
@@ -58,10 +63,19 @@ class Manager:
     """Owns the processor threads and what each is running."""
 
     def __init__(
-        self, concurrency: int, buffer: WorkBuffer, processor: Processor, acker: Acker
+        self,
+        concurrency: int,
+        buffer: WorkBuffer,
+        fetcher: Fetcher,
+        processor: Processor,
+        acker: Acker,
+        health: RedisHealth,
     ) -> None:
         self.concurrency = concurrency
         self.buffer = buffer
+        self.fetcher = fetcher
+        self.health = health
+        self._failures = 0
         self.processor = processor
         self.acker = acker
         self._lock = threading.Condition()
@@ -69,6 +83,7 @@ class Manager:
         self._abandoned: set[threading.Thread] = set()
         self._stopping = threading.Event()
         self._serial = 0
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
         for _ in range(self.concurrency):
@@ -100,42 +115,91 @@ class Manager:
         self._stopping.set()
         self.buffer.close()
 
+    def join(self, timeout: float) -> None:
+        """Wait for the threads that are not stuck in a job to exit (their acks sent)."""
+        deadline = time.monotonic() + timeout
+        for thread in list(self._threads):
+            if thread not in self._abandoned:
+                thread.join(max(deadline - time.monotonic(), 0))
+
     def _spawn(self) -> None:
         self._serial += 1
         thread = threading.Thread(target=self._work, name=f"processor-{self._serial}", daemon=True)
+        self._threads.append(thread)
         thread.start()
 
     def _work(self) -> None:
         me = threading.current_thread()
-        while me not in self._abandoned:
-            raw = self.buffer.take()
-            if raw is None:
-                return
-            try:
-                self._one(me, raw)
-            except JobTimeout:  # delivered after the job itself had returned
-                pass
-            except Exception:
-                logger.exception("unexpected error around a job; the job stays in progress")
+        done: bytes | None = None  # finished, acknowledged with the next fetch
+        try:
+            while me not in self._abandoned:
+                raw, done = self._next(done)
+                if raw is None:
+                    if self.buffer.closed and not len(self.buffer):
+                        return
+                    continue
+                try:
+                    completion = self._one(me, raw)
+                except JobTimeout:  # delivered after the job itself had returned
+                    continue
+                except Exception:
+                    logger.exception("unexpected error around a job; it stays in progress")
+                    continue
+                if completion is None:
+                    continue
+                if completion.kind == "ack":
+                    done = completion.raw
+                else:
+                    self.acker.submit(completion)
+        finally:
+            if done is not None:
+                self.acker.submit(Completion(done))
 
-    def _one(self, me: threading.Thread, raw: bytes) -> None:
+    def _next(self, done: bytes | None) -> tuple[bytes | None, bytes | None]:
+        """The next job to run, and the ack still to send (the one given, unless sent)."""
+        raw = self.buffer.poll()
+        if raw is not None:
+            return raw, done
+        try:
+            raw = self.fetcher.ack_and_fetch(done)
+        except redis.RedisError as exc:
+            self.health.failed(exc, "fetch")
+            if done is not None:
+                self.acker.submit(Completion(done))  # the acker retries until Redis is back
+            self._stopping.wait(self._backoff())
+            return None, None
+        self.health.succeeded()
+        if raw is not None:
+            return raw, None
+        waited = self.buffer.take(timeout=1.0)
+        if isinstance(waited, bytes):
+            self.buffer.nudge()  # a burst may have arrived: wake one more thread
+            return waited, None
+        return None, None
+
+    def _backoff(self) -> float:
+        with self._lock:
+            self._failures += 1
+            return float(min(0.1 * 2 ** min(self._failures, 6), 5.0))
+
+    def _one(self, me: threading.Thread, raw: bytes) -> Completion | None:
+        """Run one job; its completion, or None if the watchdog already reported it."""
         decoded = self.processor.decode(raw)
         if isinstance(decoded, Completion):
-            self.acker.submit(decoded)
-            return
+            return decoded
         payload, cls = decoded
         job = self.processor.prepare(payload, cls)
         run = Running(raw, payload, job, self.processor.clock.now(), timeout_of(payload, cls))
         with self._lock:
             self._running[me] = run
+            self._failures = 0
         try:
             completion = self.processor.run(raw, payload, run.job)
         finally:
             with self._lock:
                 self._running.pop(me, None)
                 self._lock.notify_all()
-        if run.claim():
-            self.acker.submit(completion)
+        return completion if run.claim() else None
 
     def _watchdog(self) -> None:
         while not self._stopping.wait(WATCHDOG_PERIOD):

@@ -118,3 +118,11 @@ class IncrJob(Job):
         done = client.incr("bench:done")
         if done == n:
             client.set("bench:last", repr(time.time()))
+
+
+class TickJob(Job):
+    """Recurring-jobs tests: record the tick this run was enqueued for, per label."""
+
+    def perform(self, label: str) -> None:
+        tick = self.payload.get("recurring_tick", "manual")
+        ledger().rpush(f"ledger:ticks:{label}", f"{tick}:{self.jid}")

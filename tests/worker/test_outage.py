@@ -63,3 +63,15 @@ def test_worker_survives_redis_restart(
         lambda: private_redis.client().scard("processes") == 1, 10, what="heartbeat after outage"
     )
     assert worker.stop() == 0
+
+
+def test_eviction_policy_warning_at_start(tmp_path: Path, start_worker: WorkerFactory) -> None:
+    server = PrivateRedis(tmp_path / "lru")
+    server.start("--maxmemory-policy", "allkeys-lru")
+    try:
+        worker = start_worker("-c", "1", env={"REDIS_URL": server.url})
+        wait_for(lambda: server.client().scard("processes") == 1, 20, what="the worker to start")
+        assert "maxmemory-policy is 'allkeys-lru'" in worker.log()
+        assert worker.stop() == 0
+    finally:
+        server.stop()

@@ -109,6 +109,7 @@ class Job:
 
 
 _signatures: dict[type[Job], inspect.Signature] = {}
+_arities: dict[type[Job], tuple[int, int | None]] = {}
 
 
 def perform_signature(cls: type[Job]) -> inspect.Signature:
@@ -117,6 +118,21 @@ def perform_signature(cls: type[Job]) -> inspect.Signature:
     if signature is None:
         signature = _signatures[cls] = inspect.signature(cls.perform)
     return signature
+
+
+def arity(cls: type[Job]) -> tuple[int, int | None]:
+    """(fewest, most) positional arguments `perform()` takes; most is None for *args."""
+    bounds = _arities.get(cls)
+    if bounds is None:
+        params = list(perform_signature(cls).parameters.values())[1:]
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        required = [p for p in positional if p.default is p.empty]
+        required_kw = [p for p in params if p.kind is p.KEYWORD_ONLY and p.default is p.empty]
+        star = any(p.kind is p.VAR_POSITIONAL for p in params)
+        # A required keyword-only argument can never be given by a payload.
+        fewest = len(required) if not required_kw else 10**9
+        bounds = _arities[cls] = (fewest, None if star else len(positional))
+    return bounds
 
 
 def check_call(cls: type[Job], args: Sequence[Any]) -> None:

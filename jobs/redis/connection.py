@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import cast
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
@@ -55,7 +56,7 @@ def reset_clients() -> None:
 
 def server_time(client: redis.Redis) -> float:
     """Redis server's clock as epoch seconds: the one clock all processes share."""
-    seconds, micros = client.time()
+    seconds, micros = cast(tuple[int, int], client.time())
     return float(seconds) + micros / 1_000_000
 
 

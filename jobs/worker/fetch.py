@@ -17,6 +17,7 @@ from functools import partial
 from typing import cast
 
 import redis
+from redis.exceptions import NoScriptError
 
 from jobs.queues import QueueOrder
 from jobs.redis import keys
@@ -24,6 +25,7 @@ from jobs.redis.connection import make_client
 from jobs.redis.scripts import script
 from jobs.worker.buffer import WorkBuffer
 from jobs.worker.health import Backoff, RedisHealth
+from jobs.worker.lane import Lane
 from jobs.worker.recovery import push_back
 
 logger = logging.getLogger("jobs.worker")
@@ -53,6 +55,8 @@ class Fetcher:
         self.fetching = threading.Event()
         self._stopped = threading.Event()  # set by quiet(): cuts backoff sleeps short
         self._script = script(client, "fetch")
+        self._sha: str = self._script.sha
+        self._lanes = threading.local()
         self._single_queue = keys.queue(order.names[0]) if len(order.names) == 1 else None
         self._threads: list[threading.Thread] = []
 
@@ -79,26 +83,43 @@ class Fetcher:
     def ack_and_fetch(self, done: bytes | None) -> bytes | None:
         """Acknowledge `done` (if any) and take the next job, in one round trip. Raises RedisError."""
         fetch = self.fetching.is_set()
-        if done is None and not fetch:
-            return None
-        pipe = self.client.pipeline(transaction=False)
+        commands: list[tuple[object, ...]] = []
         if done is not None:
-            pipe.lrem(self.inprogress, 1, done)  # type: ignore[arg-type]  # bytes are fine
+            commands.append(("LREM", self.inprogress, 1, done))
         if fetch:
-            if self._single_queue is not None:
-                pipe.lmove(self._single_queue, self.inprogress, "RIGHT", "LEFT")
-            else:
-                self._script(keys=[self.inprogress, *self.order.keys()], args=[1], client=pipe)
-        results = pipe.execute()
+            commands.append(self._fetch_command())
+        if not commands:
+            return None
+        lane = self._lane()
+        try:
+            replies = lane.call(commands)
+        except NoScriptError:
+            # A restarted or flushed Redis forgot the script: load it and send again.
+            # Safe to resend: the NOSCRIPT error came back for the fetch alone, the
+            # LREM before it ran, and a second LREM of the same job removes nothing.
+            self._sha = lane.load_script(str(self._script.script))
+            replies = lane.call(commands)
         if not fetch:
             return None
-        job = results[-1]
+        job = replies[-1]
         if isinstance(job, list):
             job = job[0] if job else None
         if job is not None and not self.fetching.is_set():
             self._give_back([cast(bytes, job)])
             return None
         return cast(bytes | None, job)
+
+    def _fetch_command(self) -> tuple[object, ...]:
+        if self._single_queue is not None:
+            return ("LMOVE", self._single_queue, self.inprogress, "RIGHT", "LEFT")
+        queue_keys = self.order.keys()
+        return ("EVALSHA", self._sha, 1 + len(queue_keys), self.inprogress, *queue_keys, 1)
+
+    def _lane(self) -> Lane:
+        lane: Lane | None = getattr(self._lanes, "lane", None)
+        if lane is None:
+            lane = self._lanes.lane = Lane(self.client)
+        return lane
 
     def _give_back(self, jobs: list[bytes]) -> None:
         """Jobs fetched while we went quiet go back to the head of their queues."""

@@ -25,7 +25,7 @@ import traceback
 from dataclasses import dataclass
 from secrets import token_hex
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -262,7 +262,7 @@ class Launcher:
 
 def check_redis(client: redis.Redis) -> None:
     """Fail on an unreachable or too old Redis; warn about an eviction policy that drops jobs."""
-    info = client.info()
+    info = cast(dict[str, Any], client.info())
     version = str(info.get("redis_version", "0"))
     major_minor = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
     if major_minor < (6, 2):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import threading
+from typing import cast
 
 import redis
 
@@ -75,7 +76,7 @@ class Poller:
                 if len(members) < BATCH:
                     break
         self._passes += 1
-        self.processes = max(int(self.client.scard(keys.PROCESSES)), 1)
+        self.processes = max(cast(int, self.client.scard(keys.PROCESSES)), 1)
         if self._passes % PRUNE_EVERY == 0:
             prune_processes(self.client)
         return moved

@@ -20,7 +20,7 @@ from django.db import close_old_connections
 from jobs import signals
 from jobs.conf import JobsSettings
 from jobs.exceptions import Discard, InvalidPayload, JobTimeout, Retry, UnknownJob
-from jobs.job import Job, perform_signature
+from jobs.job import Job, arity, perform_signature
 from jobs.payload import Payload, dumps, loads, salvage
 from jobs.registry import lookup
 from jobs.retry import decide, record_failure
@@ -50,11 +50,16 @@ class Processor:
         if cls is None:
             error = UnknownJob(f"unknown job {payload['class']!r}: no registered Job has that name")
             return self.bad_payload(raw, error)
-        try:
-            perform_signature(cls).bind(None, *payload["args"])
-        except TypeError as exc:
+        fewest, most = arity(cls)
+        count = len(payload["args"])
+        if count < fewest or (most is not None and count > most):
+            reason = f"takes {fewest}..{most} arguments, got {count}"
+            try:
+                perform_signature(cls).bind(None, *payload["args"])
+            except TypeError as error:
+                reason = str(error)
             return self.bad_payload(
-                raw, InvalidPayload(f"wrong arguments for {cls.__qualname__}.perform(): {exc}")
+                raw, InvalidPayload(f"wrong arguments for {cls.__qualname__}.perform(): {reason}")
             )
         return payload, cls
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 import redis
 
@@ -31,7 +32,7 @@ def requeue_list(
 ) -> tuple[int, int]:
     """Push every job of `list_key` back to its queue; return (requeued, sent to dead)."""
     requeued = killed = 0
-    for raw in client.lrange(list_key, 0, -1):
+    for raw in cast(list[bytes], client.lrange(list_key, 0, -1)):
         try:
             payload = loads(raw)
         except InvalidPayload as exc:
@@ -97,7 +98,7 @@ def recover_orphans(client: redis.Redis, me: str, now: float, max_recoveries: in
     """Recover the in-progress lists of every process whose heartbeat expired."""
     owners = [
         m.decode("utf-8", "replace") if isinstance(m, bytes) else m
-        for m in client.smembers(keys.WORKERS)
+        for m in cast(set[bytes], client.smembers(keys.WORKERS))
     ]
     others = [owner for owner in owners if owner != me]
     if not others:

@@ -1,10 +1,12 @@
 """Read and act on recurring entries: the dashboard's Recurring page, scripts, the shell.
 
+Usable from a shell or a script too:
+
     from jobs.recurring import api
     for entry in api.entries():
         print(entry.name, entry.schedule_words, entry.next_run, entry.last_status)
-    api.enqueue_now("hourly-cleanup")        # returns the jid
-    api.set_enabled("heartbeat", False)      # every worker, until enabled again
+    api.enqueue_now("hourly-cleanup")  # returns the jid
+    api.set_enabled("heartbeat", False)  # every worker, until enabled again
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ def check_schedule(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     """Report each problem of each invalid recurring entry, naming the entry."""
     _, errors = load_schedule()
     return [
-        Error(f"JOBS['SCHEDULE'][{error.name!r}]: {problem}", hint=HINT, id="jobs.E020")
+        Error(f"JOBS['SCHEDULE'][{error.name!r}]: {problem}", hint=HINT, id="jobs.E030")
         for error in errors
         for problem in error.problems
     ]

@@ -9,8 +9,8 @@
    than the last claimed tick" a sound claim.
 3. A tick this thread was up for is claimed even when it wakes late (a pause, a
    Redis outage), up to LATE_LIMIT seconds back. Older ticks, and ticks from
-   before it started, were missed while no worker ran: only the most recent of
-   them is enqueued, or none when the entry sets `"catch_up": False`.
+   before it started (no worker was running), count as missed: only the most
+   recent of them is enqueued, or none when the entry sets `"catch_up": False`.
 4. A disabled entry's ticks are still claimed, without a push, so re-enabling
    it does not enqueue the ticks it slept through.
 5. Redis errors are logged once per outage (RedisHealth) and retried with
@@ -36,6 +36,8 @@ logger = logging.getLogger("jobs.recurring")
 LATE_LIMIT = 60.0
 # Wake at least this often, so a corrected clock is taken into account.
 MAX_SLEEP = 30.0
+# An entry that raised something other than a Redis error is tried again after this.
+RETRY_AFTER = 60.0
 # Wake this long after a tick, so a clock a hair behind Redis's does not wake early.
 WAKE_AFTER = 0.002
 
@@ -62,9 +64,7 @@ def start_recurring(
     return thread
 
 
-def ticks_to_claim(
-    entry: Entry, last: int | None, started: float, now: float
-) -> list[int]:
+def ticks_to_claim(entry: Entry, last: int | None, started: float, now: float) -> list[int]:
     """The ticks of `entry` to claim at `now`, oldest first.
 
     `last` is the entry's last claimed tick (None: never ran), `started` when this
@@ -129,10 +129,20 @@ class RecurringRunner:
         if due:
             lasts = store.last_ticks(self.client, [entry.name for entry in due])
             for entry in due:
-                for tick in ticks_to_claim(entry, lasts[entry.name], self.started, now):
-                    self.claim(entry, tick, now)
-                self.due_at[entry.name] = entry.next_after(now)
+                self.run_entry(entry, lasts[entry.name], now)
         return min(self.due_at.values())
+
+    def run_entry(self, entry: Entry, last: int | None, now: float) -> None:
+        """Claim the due ticks of one entry; a bug in one entry leaves the others running."""
+        try:
+            for tick in ticks_to_claim(entry, last, self.started, now):
+                self.claim(entry, tick, now)
+            self.due_at[entry.name] = entry.next_after(now)
+        except redis.RedisError:
+            raise
+        except Exception:
+            logger.exception("recurring %s: failed; trying again in %g s", entry.name, RETRY_AFTER)
+            self.due_at[entry.name] = now + RETRY_AFTER
 
     def claim(self, entry: Entry, tick: int, now: float) -> store.Claim:
         payload = entry.payload(now, tick)

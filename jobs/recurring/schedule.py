@@ -12,6 +12,7 @@ imported from the setting. Arguments are checked like perform_async()'s.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -80,7 +81,7 @@ class Entry:
 
     def next_run(self, now: float | None = None) -> datetime:
         """The next tick after `now` (default: this machine's clock), in the entry's zone."""
-        start = datetime.now(self.tz).timestamp() if now is None else now
+        start = time.time() if now is None else now
         return datetime.fromtimestamp(self.next_after(start), self.tz)
 
     def payload(self, now: float, tick: int | None) -> Payload:
@@ -120,25 +121,12 @@ def parse_entry(name: object, item: object, default_tz: str | None = None) -> En
     unknown = sorted(str(key) for key in item if key not in KNOWN_KEYS)
     if unknown:
         problems.append(f"unknown key(s) {', '.join(unknown)}; known: {', '.join(KNOWN_KEYS)}")
-    tz = _zone(item.get("tz", default_tz or settings.TIME_ZONE), problems)
+    tz = _zone(item.get("tz", default_tz or settings.TIME_ZONE or "UTC"), problems)
     times = _times(item, tz, problems) if tz is not None else None
     job = _job(item.get("class"), problems)
     args = item.get("args", [])
-    if not isinstance(args, list):
-        problems.append(f"args must be a list, not {type(args).__name__}")
-    elif job is not None:
-        try:
-            check_call(job, args)
-        except TypeError as exc:
-            problems.append(f"args do not fit: {exc}")
-    queue = item.get("queue")
-    if queue is not None and (not isinstance(queue, str) or not queue or _has_space(queue)):
-        problems.append(f"queue must be a queue name, not {queue!r}")
-    for key in ("enabled", "catch_up"):
-        if not isinstance(item.get(key, True), bool):
-            problems.append(f"{key} must be True or False, not {item[key]!r}")
-    if not isinstance(item.get("description", ""), str):
-        problems.append("description must be a string")
+    _check_args(args, job, problems)
+    _check_options(item, problems)
     if problems or job is None or times is None:
         raise EntryError(name, problems)
     return Entry(
@@ -146,7 +134,7 @@ def parse_entry(name: object, item: object, default_tz: str | None = None) -> En
         job,
         times,
         list(args),
-        queue,
+        item.get("queue"),
         item.get("description", ""),
         item.get("enabled", True),
         item.get("catch_up", True),
@@ -184,6 +172,27 @@ def _job(name: object, problems: list[str]) -> type[Job] | None:
     return job
 
 
+def _check_args(args: object, job: type[Job] | None, problems: list[str]) -> None:
+    if not isinstance(args, list):
+        problems.append(f"args must be a list, not {type(args).__name__}")
+    elif job is not None:
+        try:
+            check_call(job, args)
+        except TypeError as exc:
+            problems.append(f"args do not fit: {exc}")
+
+
+def _check_options(item: dict[Any, Any], problems: list[str]) -> None:
+    queue = item.get("queue")
+    if queue is not None and (not isinstance(queue, str) or not queue or _has_space(queue)):
+        problems.append(f"queue must be a queue name, not {queue!r}")
+    for key in ("enabled", "catch_up"):
+        if not isinstance(item.get(key, True), bool):
+            problems.append(f"{key} must be True or False, not {item[key]!r}")
+    if not isinstance(item.get("description", ""), str):
+        problems.append("description must be a string")
+
+
 def _zone(key: object, problems: list[str]) -> ZoneInfo | None:
     if not isinstance(key, str) or not key:
         problems.append(f"tz must be a time zone name, not {key!r}")
@@ -195,7 +204,9 @@ def _zone(key: object, problems: list[str]) -> ZoneInfo | None:
         return None
 
 
-def _times(item: dict[Any, Any], tz: ZoneInfo, problems: list[str]) -> CronTimes | EveryTimes | None:
+def _times(
+    item: dict[Any, Any], tz: ZoneInfo, problems: list[str]
+) -> CronTimes | EveryTimes | None:
     cron, every = item.get("cron"), item.get("every")
     if (cron is None) == (every is None):
         problems.append("needs exactly one of 'cron' and 'every'")

@@ -28,21 +28,24 @@ STATUSES = {
     signals.job_dead: "dead",
 }
 
-_target: tuple[redis.Redis, Clock] | None = None
+
+class _Target:
+    """Where statuses go: set by connect(), cleared by disconnect()."""
+
+    client: redis.Redis | None = None
+    clock: Clock | None = None
 
 
 def connect(client: redis.Redis, clock: Clock) -> None:
     """Write statuses through `client`, timed by `clock`; connecting twice is harmless."""
-    global _target
-    _target = (client, clock)
+    _Target.client, _Target.clock = client, clock
     for signal, name in STATUSES.items():
         signal.connect(_receiver(name), dispatch_uid=f"jobs.recurring.status.{name}", weak=False)
 
 
 def disconnect() -> None:
     """Stop recording statuses (tests)."""
-    global _target
-    _target = None
+    _Target.client = _Target.clock = None
     for signal, name in STATUSES.items():
         signal.disconnect(dispatch_uid=f"jobs.recurring.status.{name}")
 
@@ -56,10 +59,10 @@ def _receiver(status: str) -> Any:
 
 def record(payload: dict[str, Any], status: str) -> None:
     """Record `status` for the entry that enqueued `payload`, if it is a recurring job."""
-    name, jid, target = payload.get("recurring"), payload.get("jid"), _target
-    if not isinstance(name, str) or not isinstance(jid, str) or target is None:
+    name, jid = payload.get("recurring"), payload.get("jid")
+    client, clock = _Target.client, _Target.clock
+    if not isinstance(name, str) or not isinstance(jid, str) or client is None or clock is None:
         return
-    client, clock = target
     try:
         store.record_status(client, name, jid, status, clock.now())
     except redis.RedisError as exc:

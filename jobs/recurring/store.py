@@ -68,9 +68,7 @@ def push(client: redis.Redis, name: str, payload: Payload, now: float) -> None:
 
 def record_status(client: redis.Redis, name: str, jid: str, status: str, now: float) -> bool:
     """Set the status of entry `name`'s last job, if `jid` still is that job."""
-    result = script(client, "recurring_status")(
-        keys=[state_key(name)], args=[jid, status, now]
-    )
+    result = script(client, "recurring_status")(keys=[state_key(name)], args=[jid, status, now])
     return bool(result)
 
 

@@ -49,22 +49,24 @@ def describe_cron(fields: list[str]) -> str | None:
         second, fields = fields[0], fields[1:]
         if fields == ["*"] * 5:
             return _every("second", second)
-        if not second.isdigit():
-            return None
     minute, hour, day, month, weekday = fields
+    if not second.isdigit():
+        return None
     if second == "0" and [hour, day, month, weekday] == ["*"] * 4:
-        if minute.isdigit():
-            return f"at minute {int(minute)} of every hour"
-        return _every("minute", minute)
+        return _hourly(minute)
+    step = STEP.fullmatch(hour)
     if not minute.isdigit():
         return None
-    step = STEP.fullmatch(hour)
     if step and [day, month, weekday] == ["*"] * 3:
-        return f"every {step.group(1)} hours at minute {minute}"
+        return f"every {step.group(1)} hours at minute {int(minute)}"
     at = _clock(hour, minute, second)
-    if at is None:
-        return None
-    return _days(day, month, weekday, at)
+    return None if at is None else _days(day, month, weekday, at)
+
+
+def _hourly(minute: str) -> str | None:
+    if minute.isdigit():
+        return f"at minute {int(minute)} of every hour"
+    return _every("minute", minute)
 
 
 def _every(unit: str, field: str) -> str | None:
@@ -79,7 +81,7 @@ def _every(unit: str, field: str) -> str | None:
 
 
 def _clock(hour: str, minute: str, second: str) -> str | None:
-    """"09:00" or "09:00 and 17:00" for fixed hours; None otherwise."""
+    """Times of day like `09:00` or `09:00 and 17:00` for fixed hours; None otherwise."""
     hours = hour.split(",")
     if not all(h.isdigit() and int(h) < 24 for h in hours) or int(minute) > 59:
         return None
@@ -104,7 +106,7 @@ def _days(day: str, month: str, weekday: str, at: str) -> str | None:
 
 
 def _weekdays(field: str) -> str | None:
-    """"Monday", "Monday to Friday", "Monday and Thursday"; None for other forms."""
+    """Days like `Monday`, `Monday to Friday`, `Monday and Thursday`; None for other forms."""
     parts: list[str] = []
     for item in field.split(","):
         ends = [_weekday(end) for end in item.split("-")]

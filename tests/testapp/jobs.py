@@ -126,3 +126,52 @@ class TickJob(Job):
     def perform(self, label: str) -> None:
         tick = self.payload.get("recurring_tick", "manual")
         ledger().rpush(f"ledger:ticks:{label}", f"{tick}:{self.jid}")
+
+
+class LedgerJob(Job):
+    """Reliability suites: a start row, `ms` milliseconds of sleep, an end row.
+
+    The rows go to the SQLite ledger named by $JOBS_LEDGER (tests.reliability.ledger),
+    outside the Redis under test, so lost and duplicated runs are counted, not guessed.
+    """
+
+    def retry_in(self, count: int, exc: BaseException) -> float:
+        return 1
+
+    def perform(self, ms: int, tag: str = "") -> None:
+        from tests.reliability import ledger as book
+
+        book.record("start", self.jid, tag)
+        time.sleep(ms / 1000)
+        book.record("end", self.jid, tag)
+
+
+class SpinJob(Job):
+    """Hold the GIL in a pure-Python loop for `seconds`, between ledger start and end rows."""
+
+    def perform(self, seconds: float, tag: str = "") -> None:
+        from tests.reliability import ledger as book
+
+        book.record("start", self.jid, tag)
+        deadline = time.monotonic() + seconds
+        total = 0
+        while time.monotonic() < deadline:
+            for number in range(10_000):
+                total += number * number % 7
+        book.record("end", self.jid, tag)
+
+
+class BarrierJob(Job):
+    """Start, then wait until `n` jobs with this `tag` have started (at most `seconds`), end.
+
+    `n` of these all ending proves `n` threads were alive and running at the same time.
+    """
+
+    def perform(self, n: int, tag: str, seconds: float = 15.0) -> None:
+        from tests.reliability import ledger as book
+
+        book.record("start", self.jid, tag)
+        deadline = time.monotonic() + seconds
+        while book.count("start", tag) < n and time.monotonic() < deadline:
+            time.sleep(0.02)
+        book.record("end", self.jid, tag)

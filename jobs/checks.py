@@ -117,7 +117,7 @@ def check_dashboard_credentials(app_configs: Any = None, **kwargs: Any) -> list[
             Error(
                 "Only one of JOBS['ADMIN_USERNAME'] and JOBS['ADMIN_PASSWORD'] is set",
                 hint="Set both (JOBS_ADMIN_USERNAME and JOBS_ADMIN_PASSWORD) or neither.",
-                id="jobs.E020",
+                id="jobs.E021",
             )
         ]
     if not django_settings.DEBUG and not password:

@@ -10,3 +10,4 @@ job_succeeded = Signal()  # payload, duration
 job_failed = Signal()  # payload, exception
 job_retried = Signal()  # payload, exception, retry_at
 job_dead = Signal()  # payload, exception
+job_discarded = Signal()  # payload, exception (the job raised jobs.Discard)

@@ -78,6 +78,6 @@ def test_dashboard_credentials() -> None:
     with override_settings(DEBUG=False, JOBS={}):
         assert ids(check_dashboard_credentials()) == ["jobs.W020"]
     with override_settings(DEBUG=False, JOBS={"ADMIN_USERNAME": "ops"}):
-        assert ids(check_dashboard_credentials()) == ["jobs.E020"]
+        assert ids(check_dashboard_credentials()) == ["jobs.E021"]
     with override_settings(DEBUG=False, JOBS={"ADMIN_USERNAME": "ops", "ADMIN_PASSWORD": "s3cret"}):
         assert check_dashboard_credentials() == []

@@ -26,7 +26,7 @@ from jobs.recurring.schedule import Entry, EntryError, label, load_schedule
 from jobs.redis.connection import get_redis
 
 # What `last_status` may say about an entry's last job.
-STATUSES = ("enqueued", "running", "succeeded", "failed", "retrying", "dead")
+STATUSES = ("enqueued", "running", "succeeded", "failed", "retrying", "dead", "discarded")
 
 
 class UnknownEntry(LookupError):

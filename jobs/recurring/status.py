@@ -26,6 +26,7 @@ STATUSES = {
     signals.job_failed: "failed",
     signals.job_retried: "retrying",
     signals.job_dead: "dead",
+    signals.job_discarded: "discarded",
 }
 
 

@@ -97,9 +97,11 @@ class Processor:
             result = job.perform(*payload["args"])
             if inspect.iscoroutine(result):
                 asyncio.run(result)
-        except Discard:
+        except Discard as exc:
             self.counters.add(processed=1)
             logger.info("%s jid=%s discarded itself", payload["class"], job.jid)
+            if signals.job_discarded.receivers:
+                signals.job_discarded.send(sender=cls, payload=payload, exception=exc)
             return Completion(raw)
         except Exception as exc:
             return self.failed(raw, job, payload, exc, time.perf_counter() - started)

@@ -26,6 +26,9 @@ class DashboardAdmin(ModelAdmin):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the admin shows "View"; acting is checked by the dashboard itself
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -43,6 +43,8 @@ def loads(raw: bytes | str) -> Payload:
         payload = json.loads(text)
     except ValueError as exc:
         raise InvalidPayload(f"payload is not JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidPayload("payload is JSON nested too deeply to read") from None
     if not isinstance(payload, dict):
         raise InvalidPayload(f"payload is a JSON {type(payload).__name__}, not an object")
     check_fields(payload)
@@ -72,7 +74,7 @@ def salvage(raw: bytes | str, error: InvalidPayload, queue: str) -> Payload:
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     try:
         original = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         original = None
     source = original if isinstance(original, dict) else {}
     klass = source.get("class")

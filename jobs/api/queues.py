@@ -7,6 +7,7 @@ to run) and index 0 the newest.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import redis
 
@@ -80,18 +81,19 @@ class Queue:
 
     def size(self) -> int:
         """Number of waiting jobs."""
-        return int(self.client.llen(self.key))
+        return cast(int, self.client.llen(self.key))
 
     def latency(self, now: float) -> float:
         """Seconds the next job to run has waited."""
-        return latency_of(self.client.lindex(self.key, -1), now)
+        return latency_of(cast(bytes | None, self.client.lindex(self.key, -1)), now)
 
     def range(self, start: int, count: int, newest_first: bool) -> list[JobRecord]:
         """Jobs at positions start .. start + count - 1 in display order."""
         if newest_first:
-            rows = self.client.lrange(self.key, start, start + count - 1)
+            rows = cast(list[bytes], self.client.lrange(self.key, start, start + count - 1))
         else:
-            rows = self.client.lrange(self.key, -(start + count), -(start + 1))[::-1]
+            rows = cast(list[bytes], self.client.lrange(self.key, -(start + count), -(start + 1)))
+            rows.reverse()
         return [JobRecord(raw) for raw in rows]
 
     def page(self, offset: int, count: int, newest_first: bool, query: str = "") -> JobPage:

@@ -73,7 +73,7 @@ class SortedJobSet:
 
     def size(self) -> int:
         """Number of members."""
-        return int(self.client.zcard(self.key))
+        return cast(int, self.client.zcard(self.key))
 
     def range(self, start: int, count: int, newest_first: bool) -> list[JobRecord]:
         """Members at ranks start .. start + count - 1, by score (descending if newest_first)."""
@@ -113,7 +113,7 @@ class SortedJobSet:
         if not records:
             return 0
         if action is Action.DELETE:
-            return int(self.client.zrem(self.key, *(r.raw for r in records)))
+            return cast(int, self.client.zrem(self.key, *(r.raw for r in records)))
         if action is Action.ENQUEUE:
             return sets.move_to_queues(self.client, self.key, [r.raw for r in records], now)
         if self.key == keys.DEAD:
@@ -144,8 +144,10 @@ class SortedJobSet:
 
     def _scan(self, cursor: int) -> tuple[int, list[tuple[bytes, float]]]:
         """One ZSCAN step of about BATCH members."""
-        next_cursor, rows = self.client.zscan(self.key, cursor, count=BATCH)
-        return int(next_cursor), cast(list[tuple[bytes, float]], rows)
+        reply = cast(
+            tuple[int, list[tuple[bytes, float]]], self.client.zscan(self.key, cursor, count=BATCH)
+        )
+        return int(reply[0]), reply[1]
 
 
 def dead_record(record: JobRecord, now: float) -> str:

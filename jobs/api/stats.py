@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -85,15 +85,15 @@ def overview(client: redis.Redis) -> Overview:
 def history(client: redis.Redis, days: int, today: date) -> History:
     """Processed and failed per UTC day for the `days` days up to `today`."""
     dates = [(today - timedelta(days=offset)).isoformat() for offset in range(days - 1, -1, -1)]
-    processed = client.mget([keys.stat_day("processed", day) for day in dates])
-    failed = client.mget([keys.stat_day("failed", day) for day in dates])
+    processed = cast(list[Any], client.mget([keys.stat_day("processed", day) for day in dates]))
+    failed = cast(list[Any], client.mget([keys.stat_day("failed", day) for day in dates]))
     return History(dates, [to_int(v) for v in processed], [to_int(v) for v in failed])
 
 
 def redis_info(client: redis.Redis) -> dict[str, str]:
     """Version, memory, clients and uptime of the Redis server."""
     try:
-        info = client.info()
+        info = cast(dict[str, Any], client.info())
     except redis.ResponseError:  # INFO disabled (some hosted Redis)
         return {}
     return {name: str(info[field]) for field, name in REDIS_FIELDS.items() if field in info}

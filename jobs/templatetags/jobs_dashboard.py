@@ -8,8 +8,8 @@ from datetime import datetime
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from jobs.api.queues import valid_name
 
@@ -73,3 +73,10 @@ def queue_url(name: str) -> str:
         return reverse("jobs:queue", args=[name])
     except NoReverseMatch:
         return ""
+
+
+@register.filter
+def breakable(name: str) -> SafeString:
+    """A dotted or `::` name, escaped, that may wrap after each separator on narrow screens."""
+    parts = str(name).split(".")
+    return mark_safe(".<wbr>".join(escape(part).replace("::", "::<wbr>") for part in parts))  # noqa: S308  (every part is escaped)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -44,7 +43,7 @@ def r(redis_client: redis.Redis) -> redis.Redis:
 @pytest.fixture
 def staff(db: None, django_user_model: Any) -> Any:
     """A staff user with the dashboard's change permission (may act)."""
-    user = django_user_model.objects.create_user("operator", password="pw", is_staff=True)
+    user = django_user_model.objects.create_user("operator", password=None, is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="change_dashboard"))
     return user
 
@@ -60,7 +59,7 @@ def staff_client(staff: Any, redis_client: redis.Redis) -> Client:
 @pytest.fixture
 def viewer_client(db: None, django_user_model: Any, redis_client: redis.Redis) -> Client:
     """Logged in as staff without the change permission (may only look)."""
-    user = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    user = django_user_model.objects.create_user("viewer", password=None, is_staff=True)
     client = Client()
     client.force_login(user)
     return client
@@ -69,7 +68,7 @@ def viewer_client(db: None, django_user_model: Any, redis_client: redis.Redis) -
 @pytest.fixture
 def member_client(db: None, django_user_model: Any, redis_client: redis.Redis) -> Client:
     """Logged in as an active user who is not staff."""
-    user = django_user_model.objects.create_user("member", password="pw")
+    user = django_user_model.objects.create_user("member", password=None)
     client = Client()
     client.force_login(user)
     return client
@@ -81,14 +80,14 @@ def basic_header(username: str, password: str) -> str:
 
 
 @pytest.fixture
-def basic_auth(settings: Any, redis_client: redis.Redis) -> Iterator[tuple[str, str]]:
-    """Configure JOBS ADMIN_USERNAME/ADMIN_PASSWORD; yield the pair."""
+def basic_auth(settings: Any, redis_client: redis.Redis) -> tuple[str, str]:
+    """Configure JOBS ADMIN_USERNAME/ADMIN_PASSWORD; return the pair."""
     settings.JOBS = {
         **settings.JOBS,
         "ADMIN_USERNAME": BASIC_USER,
         "ADMIN_PASSWORD": BASIC_PASSWORD,
     }
-    yield BASIC_USER, BASIC_PASSWORD
+    return BASIC_USER, BASIC_PASSWORD
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ def process(
 ) -> str:
     """A process heartbeat (processes set + hash) and its running jobs."""
     data = {
-        "hostname": identity.split(":")[0],
+        "hostname": identity.split(":", maxsplit=1)[0],
         "started_at": time.time() - 3600,
         "pid": 4242,
         "tag": "app",

@@ -7,7 +7,9 @@ from django.test import Client
 
 
 def test_permissions_exist(db: None) -> None:
-    codenames = set(Permission.objects.filter(content_type__app_label="jobs").values_list("codename", flat=True))
+    codenames = set(
+        Permission.objects.filter(content_type__app_label="jobs").values_list("codename", flat=True)
+    )
     assert {"view_dashboard", "change_dashboard"} <= codenames
     assert "add_dashboard" not in codenames
 

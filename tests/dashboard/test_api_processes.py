@@ -17,8 +17,10 @@ def test_alive_processes_are_read_and_stale_ones_skipped(r: redis.Redis) -> None
     first = alive[0]
     assert (first.hostname, first.pid, first.concurrency, first.busy) == ("a", 4242, 10, 2)
     assert first.queues == ["default", "mailers"]
-    assert first.rss_kb == 51200 and not first.quiet
-    assert first.started_at is not None and first.beat is not None
+    assert first.rss_kb == 51200
+    assert not first.quiet
+    assert first.started_at is not None
+    assert first.beat is not None
 
 
 def test_garbage_heartbeat_does_not_break(r: redis.Redis) -> None:
@@ -28,7 +30,10 @@ def test_garbage_heartbeat_does_not_break(r: redis.Redis) -> None:
         mapping={"info": "{not json", "busy": "many", "beat": "soon", "rss": "", "quiet": "true"},
     )
     (proc,) = ProcessSet(r).alive()
-    assert proc.busy == 0 and proc.beat is None and proc.rss_kb is None and proc.quiet
+    assert proc.busy == 0
+    assert proc.beat is None
+    assert proc.rss_kb is None
+    assert proc.quiet
 
 
 def test_running_jobs_from_work_and_workers_hashes(r: redis.Redis) -> None:

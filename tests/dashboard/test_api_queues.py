@@ -21,7 +21,8 @@ def test_summaries_include_configured_and_known_queues(r: redis.Redis) -> None:
     assert set(found) == {"default", "ruby", "critical"}
     assert found["default"].size == 2
     assert 29 < found["default"].latency < 40  # the oldest job, at the right end
-    assert found["critical"].size == 0 and found["critical"].latency == 0
+    assert found["critical"].size == 0
+    assert found["critical"].latency == 0
 
 
 def test_latency_reads_sidekiq8_milliseconds_and_garbage() -> None:
@@ -48,7 +49,7 @@ def test_delete_one_job(r: redis.Redis) -> None:
     queue = Queue(r, "default")
     assert queue.delete(target["jid"])
     assert not queue.delete(target["jid"])
-    garbage_id = [rec.id for rec in queue.page(0, 10, False).records if not rec.ok][0]
+    garbage_id = next(rec.id for rec in queue.page(0, 10, False).records if not rec.ok)
     assert queue.delete(garbage_id)
     assert r.llen("queue:default") == 1
 
@@ -62,7 +63,10 @@ def test_clear_removes_the_list_and_the_name(r: redis.Redis) -> None:
 
 
 def test_names_are_validated() -> None:
-    assert valid_name("default") and valid_name("a/b c")
-    assert not valid_name("") and not valid_name("a\nb") and not valid_name("x" * 201)
+    assert valid_name("default")
+    assert valid_name("a/b c")
+    assert not valid_name("")
+    assert not valid_name("a\nb")
+    assert not valid_name("x" * 201)
     with pytest.raises(ValueError):
         Queue(redis.Redis(), "")

@@ -58,4 +58,5 @@ def test_empty_query_is_one_range_read() -> None:
     calls: list[tuple[int, int]] = []
     page = search_page(fetcher(records, calls), 100, "  ", 10, 20)
     assert calls == [(10, 20)]
-    assert page.total == 100 and len(page.records) == 20
+    assert page.total == 100
+    assert len(page.records) == 20

@@ -72,7 +72,8 @@ def test_kill_moves_to_dead_and_dead_cannot_be_killed(r: redis.Redis) -> None:
     scheduled = SortedJobSet(r, "schedule")
     records = scheduled.page(0, 10, False).records
     assert scheduled.apply(Action.KILL, records, time.time()) == 1
-    assert r.zcard("schedule") == 0 and r.zcard("dead") == 1
+    assert r.zcard("schedule") == 0
+    assert r.zcard("dead") == 1
     dead = SortedJobSet(r, "dead")
     assert dead.apply(Action.KILL, dead.page(0, 10, False).records, time.time()) == 0
     assert r.zcard("dead") == 1
@@ -99,7 +100,8 @@ def test_apply_matching_only_touches_matches(r: redis.Redis) -> None:
         add(r, "retry", failed(error_class="Timeout" if i < 20 else "KeyError"), score=i)
     result = SortedJobSet(r, "retry").apply_matching(Action.KILL, "timeout", time.time())
     assert (result.done, result.examined, result.finished) == (20, 50, True)
-    assert r.zcard("retry") == 30 and r.zcard("dead") == 20
+    assert r.zcard("retry") == 30
+    assert r.zcard("dead") == 20
 
 
 def test_apply_matching_stops_at_the_time_budget(r: redis.Redis) -> None:

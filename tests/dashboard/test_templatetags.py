@@ -20,7 +20,10 @@ def test_duration() -> None:
 def test_when() -> None:
     now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
     past = when(now - timedelta(minutes=3), now)
-    assert past == '<time datetime="2026-11-22T11:57:00+00:00" title="2026-11-22 11:57:00 UTC">3 min ago</time>'
+    assert (
+        past
+        == '<time datetime="2026-11-22T11:57:00+00:00" title="2026-11-22 11:57:00 UTC">3 min ago</time>'
+    )
     assert ">in 10 s<" in when(now + timedelta(seconds=10), now)
     assert when(None) == "—"
 

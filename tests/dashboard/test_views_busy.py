@@ -9,10 +9,30 @@ from tests.dashboard.seed import job, process
 
 
 def test_busy_page_shows_processes_and_running_jobs(staff_client: Client, r: redis.Redis) -> None:
-    process(r, "web.1:4242:0123456789ab", busy=1, running=[job(**{"class": "SlowJob", "args": [{"token": "T0KEN"}]})])
-    process(r, "ruby:9647:3c9210e7b251", running=[job(**{"class": "RubyJob"})], sidekiq6=True, version="6.4.1")
+    process(
+        r,
+        "web.1:4242:0123456789ab",
+        busy=1,
+        running=[job(**{"class": "SlowJob", "args": [{"token": "T0KEN"}]})],
+    )
+    process(
+        r,
+        "ruby:9647:3c9210e7b251",
+        running=[job(**{"class": "RubyJob"})],
+        sidekiq6=True,
+        version="6.4.1",
+    )
     body = staff_client.get("/admin/jobs/busy/").content.decode()
-    for text in ("web.1", "4242", "default, mailers", "50.0 MB", "SlowJob", "RubyJob", "v6.4.1", "Quiet"):
+    for text in (
+        "web.1",
+        "4242",
+        "default, mailers",
+        "50.0 MB",
+        "SlowJob",
+        "RubyJob",
+        "v6.4.1",
+        "Quiet",
+    ):
         assert text in body, text
     assert "T0KEN" not in body
 
@@ -25,17 +45,22 @@ def test_200_processes_are_paged(staff_client: Client, r: redis.Redis) -> None:
     for i in range(200):
         process(r, f"host{i:03d}:{i}:aaaaaaaaaaaa", busy=1, running=[job()])
     body = staff_client.get("/admin/jobs/busy/?per_page=50&page=2").content.decode()
-    assert "host050" in body and "host099" in body
-    assert "host049" not in body and "host100" not in body
+    assert "host050" in body
+    assert "host099" in body
+    assert "host049" not in body
+    assert "host100" not in body
     assert "<strong>200</strong> processes" in body
     capped = staff_client.get("/admin/jobs/busy/?per_page=500").content.decode()
-    assert "host099" in capped and "host100" not in capped  # at most 100 per page
+    assert "host099" in capped
+    assert "host100" not in capped
 
 
 def test_quiet_and_stop_write_sidekiq_signals(staff_client: Client, r: redis.Redis) -> None:
     identity = process(r)
     staff_client.post("/admin/jobs/actions/busy/signal", {"identity": identity, "signal": "quiet"})
-    response = staff_client.post("/admin/jobs/actions/busy/signal", {"identity": identity, "signal": "stop"}, follow=True)
+    response = staff_client.post(
+        "/admin/jobs/actions/busy/signal", {"identity": identity, "signal": "stop"}, follow=True
+    )
     assert "Asked 1 process(es) to stop" in response.content.decode()
     assert r.lrange(f"{identity}-signals", 0, -1) == [b"TERM", b"TSTP"]
     assert 0 < r.ttl(f"{identity}-signals") <= 60
@@ -48,7 +73,9 @@ def test_quiet_all(staff_client: Client, r: redis.Redis) -> None:
 
 
 def test_unknown_process_or_signal_writes_nothing(staff_client: Client, r: redis.Redis) -> None:
-    response = staff_client.post("/admin/jobs/actions/busy/signal", {"identity": "nope", "signal": "stop"}, follow=True)
+    response = staff_client.post(
+        "/admin/jobs/actions/busy/signal", {"identity": "nope", "signal": "stop"}, follow=True
+    )
     assert "No such live process" in response.content.decode()
     staff_client.post("/admin/jobs/actions/busy/signal", {"identity": "nope", "signal": "KILL"})
     assert r.keys("*") == []

@@ -26,16 +26,20 @@ def test_index_shows_numbers_graphs_and_redis(staff_client: Client, r: redis.Red
     body = staff_client.get("/admin/jobs/").content.decode()
     assert 'data-stat="processed">1,234<' in body
     assert 'data-stat="failed">56<' in body
-    assert 'id="live-graph"' in body and 'id="history-graph"' in body
-    assert "Redis" in body and "Memory used" in body
+    assert 'id="live-graph"' in body
+    assert 'id="history-graph"' in body
+    assert "Redis" in body
+    assert "Memory used" in body
     assert '<script src="/static/jobs/graphs.js" defer>' in body
 
 
 def test_index_clamps_interval_and_days(staff_client: Client, r: redis.Redis) -> None:
     body = staff_client.get("/admin/jobs/?interval=0&days=100000").content.decode()
-    assert 'data-interval="1"' in body and 'data-days="365"' in body
+    assert 'data-interval="1"' in body
+    assert 'data-days="365"' in body
     body = staff_client.get("/admin/jobs/?interval=junk&days=-4").content.decode()
-    assert 'data-interval="5"' in body and 'data-days="1"' in body
+    assert 'data-interval="5"' in body
+    assert 'data-days="1"' in body
 
 
 def test_index_empty_state(staff_client: Client, r: redis.Redis) -> None:
@@ -57,8 +61,10 @@ def test_stats_json_history_is_clamped(staff_client: Client, r: redis.Redis) -> 
     r.set(f"stat:processed:{today.isoformat()}", 7)
     r.set(f"stat:failed:{(today - timedelta(days=1)).isoformat()}", 3)
     history = staff_client.get("/admin/jobs/stats.json?days=7").json()["history"]
-    assert history["days"] == 7 and len(history["dates"]) == 7
-    assert history["processed"][-1] == 7 and history["failed"][-2] == 3
+    assert history["days"] == 7
+    assert len(history["dates"]) == 7
+    assert history["processed"][-1] == 7
+    assert history["failed"][-2] == 3
     assert staff_client.get("/admin/jobs/stats.json?days=99999").json()["history"]["days"] == 365
     assert staff_client.get("/admin/jobs/stats.json?days=x").json()["history"]["days"] == 30
 
@@ -72,5 +78,6 @@ def test_metrics(staff_client: Client, r: redis.Redis) -> None:
     assert "jobs_failed_total 56" in text
     assert 'jobs_queue_size{queue="default"} 1' in text
     assert 'jobs_set_size{set="retry"} 1' in text
-    assert "jobs_busy 2" in text and "jobs_processes 1" in text
+    assert "jobs_busy 2" in text
+    assert "jobs_processes 1" in text
     assert 'jobs_queue_latency_seconds{queue="default"}' in text

@@ -12,6 +12,11 @@ def test_empty_state(staff_client: Client) -> None:
 
 
 def test_configured_entries_are_listed(staff_client: Client, settings) -> None:  # type: ignore[no-untyped-def]
-    settings.JOBS = {**settings.JOBS, "SCHEDULE": {"cleanup": {"cron": "0 * * * *", "class": "app.jobs.Cleanup"}}}
+    settings.JOBS = {
+        **settings.JOBS,
+        "SCHEDULE": {"cleanup": {"cron": "0 * * * *", "class": "app.jobs.Cleanup"}},
+    }
     body = staff_client.get("/admin/jobs/recurring/").content.decode()
-    assert "cleanup" in body and "0 * * * *" in body and "app.jobs.Cleanup" in body
+    assert "cleanup" in body
+    assert "0 * * * *" in body
+    assert "app.jobs.Cleanup" in body

@@ -1,0 +1,72 @@
+"""A realistic day in Redis, for screenshots: queues, failures, processes, 90 days of stats."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import time
+import zlib
+from datetime import UTC, datetime, timedelta
+
+import redis
+
+from tests.dashboard.seed import add, failed, job, process, push
+
+BACKTRACE = [
+    "/app/myapp/jobs.py:41:in perform",
+    "/app/jobs/worker/processor.py:88:in run",
+    "/usr/lib/python3.11/smtplib.py:341:in connect",
+]
+
+
+def seed_realistic(r: redis.Redis) -> None:
+    """Fill Redis with what a busy small app would show."""
+    rng = random.Random(7)
+    now = time.time()
+    for i in range(12):
+        push(r, "mailers", job(**{"class": "myapp.jobs.MoodSenderJob", "queue": "mailers",
+                                  "args": [f"user{i}@example.com", "happy"],
+                                  "enqueued_at": now - 40 + i}))  # fmt: skip
+    for i in range(3):
+        push(
+            r,
+            "default",
+            job(
+                **{
+                    "class": "myapp.jobs.ReportJob",
+                    "args": [{"report_id": 100 + i, "api_token": "t"}],
+                }
+            ),
+        )
+    packed = base64.encodebytes(zlib.compress(json.dumps(BACKTRACE).encode())).decode()
+    for i in range(8):
+        add(r, "retry", failed(**{"class": "myapp.jobs.MoodSenderJob", "queue": "mailers",
+                                  "args": [f"late{i}@example.com", "sad"],
+                                  "error_class": "smtplib.SMTPServerDisconnected",
+                                  "error_message": "Connection unexpectedly closed",
+                                  "retry_count": i % 4, "error_backtrace": packed}), now + 30 * (i + 1))  # fmt: skip
+    for i in range(5):
+        add(
+            r,
+            "schedule",
+            job(**{"class": "myapp.jobs.DigestJob", "args": [i]}),
+            now + 600 * (i + 1),
+        )
+    for i in range(4):
+        add(r, "dead", failed(**{"class": "myapp.jobs.ImportJob", "args": [f"s3://bucket/file{i}.csv"],
+                                 "error_class": "KeyError", "error_message": "'email'",
+                                 "retry_count": 25}), now - 3600 * (i + 1))  # fmt: skip
+    r.zadd("retry", {'{"class": "Legacy", "args": [1], "jid": "not really json"': now + 5})
+    process(r, "web-1:311:5d8c1a2b3c4d", busy=2, running=[
+        job(**{"class": "myapp.jobs.MoodSenderJob", "queue": "mailers", "args": ["ann@example.com", "ok"]}),
+        job(**{"class": "myapp.jobs.ReportJob", "args": [{"report_id": 7}]}),
+    ])  # fmt: skip
+    process(r, "worker-2:87:0a1b2c3d4e5f", busy=0, tag="ruby", version="6.4.1", sidekiq6=True)
+    today = datetime.now(UTC).date()
+    for back in range(90):
+        day = (today - timedelta(days=back)).isoformat()
+        r.set(f"stat:processed:{day}", rng.randint(800, 1600))
+        r.set(f"stat:failed:{day}", rng.randint(0, 80))
+    r.set("stat:processed", 118_402)
+    r.set("stat:failed", 2_113)

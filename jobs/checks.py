@@ -117,7 +117,7 @@ def check_dashboard_credentials(app_configs: Any = None, **kwargs: Any) -> list[
             Error(
                 "Only one of JOBS['ADMIN_USERNAME'] and JOBS['ADMIN_PASSWORD'] is set",
                 hint="Set both (JOBS_ADMIN_USERNAME and JOBS_ADMIN_PASSWORD) or neither.",
-                id="jobs.E021",
+                id="jobs.E040",
             )
         ]
     if not django_settings.DEBUG and not password:
@@ -126,7 +126,7 @@ def check_dashboard_credentials(app_configs: Any = None, **kwargs: Any) -> list[
                 "DEBUG is off and no dashboard credentials are set: only staff users logged in "
                 "to the admin can open /admin/jobs/, and scripts cannot read metrics",
                 hint="Set JOBS_ADMIN_USERNAME and JOBS_ADMIN_PASSWORD for Basic-auth access.",
-                id="jobs.W020",
+                id="jobs.W040",
             )
         ]
     return []

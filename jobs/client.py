@@ -35,13 +35,13 @@ def set_interceptor(interceptor: Interceptor | None) -> Interceptor | None:
 
 def enqueue(payloads: list[Payload], *, at: float | None = None, on_commit: bool = True) -> None:
     """Push `payloads` now, or after the current transaction commits when inside one."""
-    if on_commit and _in_transaction():
+    if on_commit and in_transaction():
         transaction.on_commit(lambda: _dispatch(payloads, at), using=DEFAULT_DB_ALIAS)
     else:
         _dispatch(payloads, at)
 
 
-def _in_transaction() -> bool:
+def in_transaction() -> bool:
     """True inside an atomic block of the app's own (not one opened by a Django TestCase,
     whose commit never comes: there, jobs go out at once as they would in production)."""
     connection = transaction.get_connection(DEFAULT_DB_ALIAS)

@@ -76,8 +76,8 @@ def test_job_on_an_unread_queue_is_warned() -> None:
 
 def test_dashboard_credentials() -> None:
     with override_settings(DEBUG=False, JOBS={}):
-        assert ids(check_dashboard_credentials()) == ["jobs.W020"]
+        assert ids(check_dashboard_credentials()) == ["jobs.W040"]
     with override_settings(DEBUG=False, JOBS={"ADMIN_USERNAME": "ops"}):
-        assert ids(check_dashboard_credentials()) == ["jobs.E021"]
+        assert ids(check_dashboard_credentials()) == ["jobs.E040"]
     with override_settings(DEBUG=False, JOBS={"ADMIN_USERNAME": "ops", "ADMIN_PASSWORD": "s3cret"}):
         assert check_dashboard_credentials() == []

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.checks import Warning as CheckWarning
+from django.core.exceptions import ImproperlyConfigured
 
 from jobs.conf import get_settings
-from jobs.mail.backends import is_queued_backend
+from jobs.mail.backends import delivery_alias, is_queued_backend
 
 
 @register(Tags.compatibility)
@@ -38,4 +40,25 @@ def check_mail_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 id="jobs.E020",
             )
         )
-    return messages
+    return messages + _check_mailers()
+
+
+def _check_mailers() -> list[CheckMessage]:
+    """Django 6.1+ MAILERS: each queued mailer must name a mailer that really sends."""
+    mailers: dict[str, dict[str, Any]] = getattr(django_settings, "MAILERS", {})
+    errors: list[CheckMessage] = []
+    for alias in mailers:
+        try:
+            target = delivery_alias(alias)
+        except ImproperlyConfigured as exc:
+            errors.append(Error(str(exc), id="jobs.E021"))
+            continue
+        if target not in mailers or is_queued_backend(mailers[target].get("BACKEND", "")):
+            errors.append(
+                Error(
+                    f"MAILERS[{alias!r}] sends through {target!r}, which is not a mailer "
+                    "that really sends",
+                    id="jobs.E021",
+                )
+            )
+    return errors

@@ -44,9 +44,9 @@ class _MailJob(Job):
     def retry_in(self, count: int, exc: BaseException) -> str | None:
         return retry_decision(exc)
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, mailer: str | None = None) -> None:
         with smtp_errors_classified():
-            send_now(message)
+            send_now(message, mailer)
 
 
 class MailDeliveryJob(_MailJob):
@@ -77,8 +77,9 @@ class MailDeliveryJob(_MailJob):
 class EmailMessageJob(_MailJob):
     """Send an EmailMessage serialised by `deliver_later(message)`."""
 
-    def perform(self, message: dict[str, Any]) -> None:
-        self.send(message_from_dict(message))
+    def perform(self, message: dict[str, Any], mailer: str | None = None) -> None:
+        """`mailer`: the MAILERS alias that sends (Django 6.1+), when the backend named one."""
+        self.send(message_from_dict(message), mailer)
 
 
 def in_language(language: str | None) -> AbstractContextManager[object]:
@@ -120,9 +121,10 @@ def enqueue_delivery(
     return _enqueue(_options(MailDeliveryJob, queue), args, wait, wait_until)
 
 
-def enqueue_message(data: MessageData, *, on_commit: bool = True) -> str:
-    """Enqueue an EmailMessageJob for serialised `data` now; return its jid."""
-    return _options(EmailMessageJob, None, on_commit).perform_async(data)
+def enqueue_message(data: MessageData, mailer: str | None = None, *, on_commit: bool = True) -> str:
+    """Enqueue an EmailMessageJob for serialised `data`; return its jid."""
+    args: list[Any] = [data] if mailer is None else [data, mailer]
+    return _options(EmailMessageJob, None, on_commit).perform_async(*args)
 
 
 def deliver_later(

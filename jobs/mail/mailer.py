@@ -29,6 +29,7 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template import Context, TemplateDoesNotExist
 from django.template.backends.django import Template as DjangoTemplate
 from django.template.loader import get_template
+from django.utils import translation
 
 from jobs.arguments import check_args
 
@@ -105,12 +106,21 @@ class MessageDelivery:
 
     def __repr__(self) -> str:
         parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
-        return f"<MessageDelivery {self.mailer.__qualname__}.{self.method}({', '.join(parts)})>"
+        return f"<MessageDelivery {self.mailer.__name__}.{self.method}({', '.join(parts)})>"
 
     def message(self) -> EmailMessage | None:
         """Build the message here and now (None if the method chose not to send)."""
         method: Callable[..., BuildResult] = getattr(self.mailer(), self.method)
         return method(*self.args, **self.kwargs)
+
+    def check_json(self) -> None:
+        """Raise TypeError naming the first argument JSON would not carry unchanged."""
+        where = f"{self.mailer.__qualname__}.{self.method}"
+        signature = inspect.signature(getattr(self.mailer, self.method).func)
+        names = [p.name for p in signature.parameters.values()][1:]
+        check_args(list(self.args), where, names)
+        for key, value in self.kwargs.items():
+            check_args([value], where, [key])
 
     def deliver_now(self) -> int:
         """Build and send the message in this process; return how many were sent (0 or 1)."""
@@ -127,18 +137,16 @@ class MessageDelivery:
         queue: str | None = None,
     ) -> str:
         """Queue the delivery (after commit inside a transaction); return the job's jid."""
-        from django.utils import translation
-
         from jobs.mail.jobs import enqueue_delivery
 
-        where = f"{self.mailer.__qualname__}.{self.method}"
-        signature = inspect.signature(getattr(self.mailer, self.method).func)
-        names = [p.name for p in signature.parameters.values()][1:]
-        check_args(list(self.args), where, names)
-        for key, value in self.kwargs.items():
-            check_args([value], where, [key])
+        name = mailer_name(self.mailer)
+        if lookup_mailer(name) is not self.mailer:
+            raise TypeError(
+                f"{name} is not a registered mailer (abstract?); the worker cannot run it"
+            )
+        self.check_json()
         args: list[Any] = [
-            mailer_name(self.mailer),
+            name,
             self.method,
             list(self.args),
             translation.get_language(),

@@ -31,6 +31,8 @@ from jobs.arguments import check_args
 from jobs.mail.errors import InvalidMessage
 
 VERSION = 1
+# Multipart subtypes Django 5.2 lets a message change (Django 6 removed them).
+_SUBTYPES = ("mixed_subtype", "alternative_subtype")
 MessageData = dict[str, Any]
 
 
@@ -62,8 +64,6 @@ def _attachment(attachment: Any) -> dict[str, object]:
     if isinstance(attachment, MIMEBase):
         return {"mimebase": _b64(attachment.as_bytes())}
     filename, content, mimetype = attachment
-    if isinstance(filename, tuple):  # RFC 2231 (charset, language, name)
-        filename = list(filename)
     return {"filename": filename, "mimetype": mimetype, **_content(content)}
 
 
@@ -80,12 +80,14 @@ def message_to_dict(message: EmailMessage) -> MessageData:
         "reply_to": _addresses(message.reply_to),
         "headers": {str(k): _str(v) for k, v in message.extra_headers.items()},
         "content_subtype": message.content_subtype,
-        "mixed_subtype": getattr(message, "mixed_subtype", "mixed"),
         "encoding": None if message.encoding is None else str(message.encoding),
         "attachments": [_attachment(a) for a in message.attachments],
     }
+    for attr in _SUBTYPES:
+        value = getattr(message, attr, None)
+        if value is not None:
+            data[attr] = value
     if isinstance(message, EmailMultiAlternatives):
-        data["alternative_subtype"] = getattr(message, "alternative_subtype", "alternative")
         data["alternatives"] = [
             {"mimetype": mimetype, **_content(content)}
             for content, mimetype in message.alternatives
@@ -122,10 +124,7 @@ def _attachment_from(item: dict[str, Any]) -> Any:
         return email.message_from_bytes(data, _class=part_class, policy=email.policy.default)
     if "mimebase" in item:
         return _mimebase(base64.b64decode(item["mimebase"], validate=True))
-    filename = item.get("filename")
-    if isinstance(filename, list):
-        filename = tuple(filename)
-    fields: list[Any] = [filename, _decode_content(item), item.get("mimetype")]
+    fields: list[Any] = [item.get("filename"), _decode_content(item), item.get("mimetype")]
     return EmailAttachment(*fields)
 
 
@@ -151,17 +150,17 @@ def _build(data: MessageData) -> EmailMessage:
         "reply_to": data["reply_to"],
         "headers": dict(data["headers"]),
     }
-    # Any: django-stubs do not declare the *_subtype attributes set below.
-    message: Any
+    message: Any  # django-stubs do not declare every attribute set below
     if "alternatives" in data:
         message = EmailMultiAlternatives(**fields)
-        message.alternative_subtype = data["alternative_subtype"]
         for item in data["alternatives"]:
             message.attach_alternative(_decode_content(item), item["mimetype"])
     else:
         message = EmailMessage(**fields)
     message.content_subtype = data["content_subtype"]
-    message.mixed_subtype = data["mixed_subtype"]
+    for attr in _SUBTYPES:
+        if attr in data and hasattr(type(message), attr):  # gone in Django 6
+            setattr(message, attr, data[attr])
     message.encoding = data["encoding"]
     # Appended as they were, not through attach(), which may re-guess or re-decode.
     message.attachments = [_attachment_from(item) for item in data["attachments"]]

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
-from pytest_django.fixtures import SettingsWrapper
 
-from tests.mail.process import MailWorker
+from tests.mail.process import MailWorker, StartWorker
 from tests.mail.smtp import SMTPServer, free_port
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
-StartWorker = Callable[..., MailWorker]
-
 
 @pytest.fixture(autouse=True)
-def mail_templates(settings: SettingsWrapper) -> None:
+def mail_templates(settings: Any) -> None:
     """The test mailers' templates, for rendering in the test process too."""
     engine: dict[str, Any] = {**settings.TEMPLATES[0]}
     engine["DIRS"] = [*engine["DIRS"], TEMPLATES_DIR]
@@ -42,15 +39,15 @@ def smtp(smtp_port: int) -> Iterator[SMTPServer]:
 
 @pytest.fixture
 def start_worker(
-    redis_client: redis.Redis, smtp_port: int, tmp_path: Path
+    redis_url: str, redis_client: redis.Redis, smtp_port: int, tmp_path: Path
 ) -> Iterator[StartWorker]:
-    """Start worker processes sending to `smtp_port`; each is stopped (TERM) after the test."""
+    """start(*queues, **env): a worker process sending to `smtp_port`, stopped after the test."""
     workers: list[MailWorker] = []
 
-    def start(**env: str) -> MailWorker:
+    def start(*queues: str, **env: str) -> MailWorker:
         settings_env = {"TEST_SMTP_PORT": str(smtp_port), "TEST_SMTP_TIMEOUT": "2", **env}
         log = tmp_path / f"worker-{len(workers)}.log"
-        worker = MailWorker(redis_client.connection_pool.connection_kwargs_url(), log, settings_env)
+        worker = MailWorker(redis_url, log, settings_env, queues or ("mailers",))
         workers.append(worker)
         worker.wait_ready()
         return worker
@@ -58,6 +55,7 @@ def start_worker(
     yield start
     for worker in workers:
         code = worker.stop()
+        print(f"--- worker {worker.pid} log ---\n{worker.log()}")  # shown when the test fails
         assert code == 0, f"worker exited with {code}:\n{worker.log()}"
 
 

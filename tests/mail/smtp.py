@@ -2,7 +2,7 @@
 
 `SMTPServer` accepts every recipient except those at `refused.example`, which get a
 550 reply, and keeps each message it accepts. `SilentServer` accepts TCP connections
-and never says a word, like a hung mail server.
+and never says a word, like a hung mail server; `RefusingPort` is a server that is down.
 """
 
 from __future__ import annotations
@@ -36,10 +36,15 @@ class Received:
         return message
 
     def text(self) -> str:
-        return str(self.parsed().get_body(("plain",)).get_content())  # type: ignore[union-attr]
+        """The text/plain body: CRLF line ends as \\n, no final newline (Django 6 adds one)."""
+        return self._body("plain")
 
     def html(self) -> str:
-        return str(self.parsed().get_body(("html",)).get_content())  # type: ignore[union-attr]
+        return self._body("html")
+
+    def _body(self, subtype: str) -> str:
+        part: Any = self.parsed().get_body((subtype,))
+        return str(part.get_content()).replace("\r\n", "\n").rstrip("\n")
 
 
 class Inbox:
@@ -58,7 +63,9 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        received = Received(time.time(), envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+        received = Received(
+            time.time(), envelope.mail_from, list(envelope.rcpt_tos), envelope.content
+        )
         with self._lock:
             self._messages.append(received)
         return "250 Message accepted for delivery"
@@ -99,6 +106,19 @@ class SilentServer:
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", port))
         self.sock.listen(16)  # the kernel completes handshakes; nobody ever accept()s
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class RefusingPort:
+    """Holds 127.0.0.1:`port` bound but not listening: connections are refused, and no
+    other process can take the port while the test waits for that."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
 
     def close(self) -> None:
         self.sock.close()

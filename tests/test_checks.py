@@ -14,7 +14,7 @@ from jobs.checks import (
     check_job_queues,
     check_settings,
 )
-from jobs.registry import _registry
+from jobs.registry import jobs_registry
 
 
 def ids(messages: list[Any]) -> list[str]:
@@ -59,7 +59,7 @@ def test_bad_job_options_are_reported() -> None:
         found = ids([m for m in check_job_classes() if m.obj is BadRetry])
         assert found == ["jobs.E010", "jobs.E011"]
     finally:
-        _registry.pop("tests.test_checks.test_bad_job_options_are_reported.<locals>.BadRetry")
+        jobs_registry.unregister("tests.test_checks.test_bad_job_options_are_reported.<locals>.BadRetry")
 
 
 def test_job_on_an_unread_queue_is_warned() -> None:
@@ -71,7 +71,7 @@ def test_job_on_an_unread_queue_is_warned() -> None:
     try:
         assert "jobs.W010" in ids([m for m in check_job_queues() if m.obj is Lonely])
     finally:
-        _registry.pop("tests.test_checks.test_job_on_an_unread_queue_is_warned.<locals>.Lonely")
+        jobs_registry.unregister("tests.test_checks.test_job_on_an_unread_queue_is_warned.<locals>.Lonely")
 
 
 def test_dashboard_credentials() -> None:

@@ -32,6 +32,7 @@ from django.template.loader import get_template
 from django.utils import translation
 
 from jobs.arguments import check_args
+from jobs.registry import Registry
 
 P = ParamSpec("P")
 BuildResult = EmailMessage | None
@@ -240,29 +241,19 @@ def _render_optional(name: str, context: Mapping[str, Any], *, autoescape: bool)
 
 
 _BASE_NAMES = frozenset(dir(Mailer))
-_mailers: dict[str, type[Mailer]] = {}
+_mailers: Registry[type[Mailer]] = Registry("mailer")
 
 
 def mailer_name(cls: type[Mailer]) -> str:
     """The name written in payloads: `name` if the class sets one, else its dotted path."""
-    return cls.name or f"{cls.__module__}.{cls.__qualname__}"
+    return Registry.name_of(cls)
 
 
 def register(cls: type[Mailer]) -> None:
     """Register `cls`; a second, different class under the same name is an error."""
-    name = mailer_name(cls)
-    current = _mailers.get(name)
-    if current is not None and (current.__module__, current.__qualname__) != (
-        cls.__module__,
-        cls.__qualname__,
-    ):
-        raise RuntimeError(
-            f"mailer name {name!r} is taken by {current.__module__}.{current.__qualname__}; "
-            f"give {cls.__module__}.{cls.__qualname__} another `name`"
-        )
-    _mailers[name] = cls
+    _mailers.register(cls)
 
 
 def lookup_mailer(name: str) -> type[Mailer] | None:
     """Return the registered mailer called `name`, never importing anything."""
-    return _mailers.get(name)
+    return _mailers.lookup(name)

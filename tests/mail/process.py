@@ -14,20 +14,15 @@ from typing import Any, TypeVar
 
 import redis
 
+from tests import helpers
+
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 
 def wait_for(condition: Callable[[], T], what: str, timeout: float = 20.0) -> T:
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout} s waiting for {what}")
-        time.sleep(0.05)
+    """tests.helpers.wait_for, with the description first as these tests read best."""
+    return helpers.wait_for(condition, timeout, 0.05, what)
 
 
 class MailWorker:

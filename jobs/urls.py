@@ -11,7 +11,7 @@ from jobs.dashboard.converters import JobKeyConverter, SetConverter
 from jobs.dashboard.views.busy import BusyView, SignalView
 from jobs.dashboard.views.overview import IndexView, MetricsView, StatsJsonView
 from jobs.dashboard.views.queues import QueueActionView, QueuesView, QueueView
-from jobs.dashboard.views.recurring import RecurringView
+from jobs.dashboard.views.recurring import RecurringActionView, RecurringView
 from jobs.dashboard.views.sets import JobView, SetActionView, SortedSetView
 
 register_converter(SetConverter, "jobset")
@@ -39,4 +39,22 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="queue_delete",
     ),
     path("actions/<jobset:jobset>/", SetActionView.as_view(), name="set_action"),
+    path(
+        "actions/recurring/enqueue",
+        RecurringActionView.as_view(),
+        {"action": "enqueue"},
+        name="recurring_enqueue",
+    ),
+    path(
+        "actions/recurring/disable",
+        RecurringActionView.as_view(),
+        {"action": "disable"},
+        name="recurring_disable",
+    ),
+    path(
+        "actions/recurring/enable",
+        RecurringActionView.as_view(),
+        {"action": "enable"},
+        name="recurring_enable",
+    ),
 ]

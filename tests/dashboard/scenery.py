@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 
+from jobs.payload import new_jid
+from jobs.recurring import store
 from tests.dashboard.seed import add, failed, job, process, push
 
 BACKTRACE = [
@@ -70,3 +72,31 @@ def seed_realistic(r: redis.Redis) -> None:
         r.set(f"stat:failed:{day}", rng.randint(0, 80))
     r.set("stat:processed", 118_402)
     r.set("stat:failed", 2_113)
+
+
+RECURRING_SCHEDULE = {
+    "hourly-cleanup": {"cron": "0 * * * *", "class": "tests.testapp.jobs.RecordJob",
+                       "args": ["sessions"], "description": "Delete expired sessions and exports"},
+    "heartbeat": {"every": "30s", "class": "tests.testapp.jobs.TickJob", "args": ["beat"],
+                  "queue": "critical", "description": "Tell the status page we are alive"},
+    "nightly-report": {"cron": "30 2 * * *", "class": "tests.testapp.jobs.RecordJob",
+                       "args": ["report"], "tz": "Europe/Berlin",
+                       "description": "Email yesterday's numbers to the team"},
+    "weekday-digest": {"cron": "0 9 * * 1-5", "class": "tests.testapp.jobs.RecordJob",
+                       "args": ["digest"], "queue": "mailers", "enabled": False},
+    "weekly-export": {"every": "1w", "class": "tests.testapp.jobs.RecordJob"},
+}  # fmt: skip
+
+
+def seed_recurring(r: redis.Redis) -> None:
+    """The state workers leave in Redis for RECURRING_SCHEDULE: last jobs and their fate."""
+    now = time.time()
+    states = {
+        "hourly-cleanup": {"enqueued_at": now - 1260, "status": "succeeded", "manual": "0"},
+        "heartbeat": {"enqueued_at": now - 12, "status": "running", "manual": "0"},
+        "nightly-report": {"enqueued_at": now - 5400, "status": "retrying", "manual": "1",
+                           "enabled": "0"},
+    }  # fmt: skip
+    for name, state in states.items():
+        fields = {**state, "jid": new_jid(), "status_at": state["enqueued_at"] + 2}
+        r.hset(store.state_key(name), mapping=fields)

@@ -28,6 +28,7 @@ def test_the_walk_covers_every_page_and_action() -> None:
         "recurring",
     } <= names
     assert {"busy_signal", "queue_clear", "queue_delete", "set_action"} <= names
+    assert {"recurring_enqueue", "recurring_disable", "recurring_enable"} <= names
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=IDS)

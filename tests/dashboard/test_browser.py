@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
-from tests.dashboard.scenery import seed_realistic
+from tests.dashboard.scenery import RECURRING_SCHEDULE, seed_realistic, seed_recurring
 from tests.dashboard.seed import add, failed
-from tests.dashboard.test_security import hostile_urls, seed_hostile
+from tests.dashboard.test_security import hostile_urls, seed_hostile, seed_hostile_schedule
 from tests.helpers import ROOT, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -122,8 +122,10 @@ def test_every_page_with_hostile_data_fires_no_dialog(
     superuser: Any,
     redis_client: redis.Redis,
     watched: dict[str, list[str]],
+    settings: Any,
 ) -> None:
     seed_hostile(redis_client)
+    seed_hostile_schedule(settings, redis_client)
     client = Client()
     client.force_login(superuser)
     page.context.add_cookies(
@@ -165,8 +167,11 @@ def test_screenshots_of_every_page(
     redis_client: redis.Redis,
     mode: str,
     options: dict[str, Any],
+    settings: Any,
 ) -> None:
     seed_realistic(redis_client)
+    settings.JOBS = {**settings.JOBS, "SCHEDULE": RECURRING_SCHEDULE}
+    seed_recurring(redis_client)
     context = logged_in_context(browser, live_server.url, superuser, **options)
     page = context.new_page()
     errors: list[str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 import redis
@@ -11,6 +12,7 @@ from django.test import Client
 
 from jobs.api import SortedJobSet
 from jobs.dashboard.security import HEADERS
+from jobs.recurring import api, store
 from tests.dashboard.routes import routes
 from tests.dashboard.seed import XSS, add, failed, job, process, push
 
@@ -60,6 +62,24 @@ def seed_hostile(r: redis.Redis) -> None:
     r.zadd("retry", {json.dumps(job(args=XSS)): now})
 
 
+def seed_hostile_schedule(settings: Any, r: redis.Redis) -> None:
+    """Recurring entries named, described and failing with XSS payloads, and their state."""
+    evil, other = XSS
+    record = "tests.testapp.jobs.RecordJob"
+    settings.JOBS = {
+        **settings.JOBS,
+        "SCHEDULE": {
+            evil: {"every": "1m", "class": record, "description": other, "queue": evil},
+            other: {"cron": "0 0 * * *", "class": record, "description": evil},
+            "invalid": {"every": evil, "class": other, "tz": evil, "queue": other, "args": [evil]},
+        },
+    }
+    api.enqueue_now(evil, r)
+    api.set_enabled(other, False, r)
+    r.hset(store.state_key(other), mapping={"jid": evil, "status": other, "enqueued_at": 1.0})
+    r.hset(store.state_key("invalid"), mapping={"jid": other, "status": "dead", "enqueued_at": 1})
+
+
 def hostile_urls(r: redis.Redis) -> list[str]:
     urls = ["/admin/jobs/", "/admin/jobs/busy/", "/admin/jobs/queues/", "/admin/jobs/recurring/",
             "/admin/jobs/stats.json", "/admin/jobs/metrics"]  # fmt: skip
@@ -76,8 +96,11 @@ def hostile_urls(r: redis.Redis) -> list[str]:
     return urls
 
 
-def test_hostile_values_are_escaped_everywhere(staff_client: Client, r: redis.Redis) -> None:
+def test_hostile_values_are_escaped_everywhere(
+    staff_client: Client, r: redis.Redis, settings: Any
+) -> None:
     seed_hostile(r)
+    seed_hostile_schedule(settings, r)
     urls = hostile_urls(r)
     assert len(urls) > 20
     for url in urls:

@@ -1,29 +1,119 @@
-"""The Recurring page: a slot for the recurring-jobs scheduler to fill in."""
+"""The Recurring page: each JOBS["SCHEDULE"] entry, its runs, enqueue now, disable and enable."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-from jobs.conf import get_settings
-from jobs.dashboard.views.base import PageView
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponseBase
+from django.urls import reverse
+
+from jobs.api.queues import valid_name
+from jobs.dashboard.views.base import ActionView, PageView
+from jobs.recurring import api
+from jobs.recurring.api import RecurringEntry, UnknownEntry
+from jobs.recurring.schedule import EntryError
+
+# How each status of an entry's last job is tagged: good, bad or in between.
+STATUS_TONES = {"succeeded": "ok", "failed": "bad", "dead": "bad", "retrying": "warn"}
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One entry as the page shows it."""
+
+    entry: RecurringEntry
+    job_url: str  # where the last job can be looked up now, or ""
+
+    @property
+    def overridden(self) -> bool:
+        """The dashboard's enable/disable differs from the settings (invalid ones never run)."""
+        return self.entry.valid and self.entry.enabled != self.entry.enabled_in_settings
+
+    @property
+    def status_tone(self) -> str:
+        """`ok`, `bad`, `warn` or "": how the last job's status is coloured."""
+        return STATUS_TONES.get(self.entry.last_status or "", "")
+
+    @property
+    def args_preview(self) -> str:
+        """The arguments as the job gets them (JSON), "" when there are none."""
+        return json.dumps(self.entry.args, ensure_ascii=False) if self.entry.args else ""
+
+
+class EntryForm(forms.Form):
+    """The entry a recurring action is about."""
+
+    name = forms.CharField(max_length=500, strip=False)
 
 
 class RecurringView(PageView):
-    """The entries of JOBS["SCHEDULE"]; last and next runs come with `jobs.recurring`."""
+    """Every entry in settings order, invalid ones with their error, and their state in Redis."""
 
     template_name = "jobs/recurring.html"
     tab = "recurring"
     title = "Recurring"
 
     def page_context(self, **kwargs: Any) -> dict[str, Any]:
-        entries = [
-            {
-                "name": str(name),
-                "schedule": str(spec.get("cron") or spec.get("every") or ""),
-                "class": str(spec.get("class") or ""),
-                "queue": str(spec.get("queue") or "default"),
-            }
-            for name, spec in get_settings().SCHEDULE.items()
-            if isinstance(spec, dict)
-        ]
-        return {"entries": entries}
+        entries = api.entries(self.client)
+        return {
+            "rows": [EntryRow(entry, last_job_url(entry)) for entry in entries],
+            "enabled_total": sum(entry.enabled for entry in entries),
+            "invalid_total": sum(not entry.valid for entry in entries),
+        }
+
+
+def last_job_url(entry: RecurringEntry) -> str:
+    """A search for the entry's last job where its status says it waits, or "".
+
+    A search link costs nothing until followed, unlike looking the jid up in every
+    set on each page view.
+    """
+    jid = entry.last_jid
+    if not jid:
+        return ""
+    if entry.last_status == "retrying":
+        page = reverse("jobs:set", args=["retries"])
+    elif entry.last_status == "dead":
+        page = reverse("jobs:set", args=["dead"])
+    elif entry.last_status == "enqueued" and valid_name(entry.queue):
+        page = reverse("jobs:queue", args=[entry.queue])
+    else:
+        return ""
+    return f"{page}?{urlencode({'q': jid})}"
+
+
+class RecurringActionView(ActionView):
+    """Enqueue an entry's job now, or disable or enable the entry for every worker."""
+
+    def post(self, request: HttpRequest, action: str) -> HttpResponseBase:
+        form = EntryForm(request.POST)
+        default = reverse("jobs:recurring")
+        if not form.is_valid():
+            self.say("Choose a recurring entry.", messages.ERROR)
+            return self.back(default)
+        name = form.cleaned_data["name"]
+        try:
+            if action == "enqueue":
+                jid = api.enqueue_now(name, self.client)
+                self.say(f"Enqueued {name} now as job {jid}; its schedule is unchanged.")
+            else:
+                api.set_enabled(name, action == "enable", self.client)
+                self.say(self.enabled_message(name, action == "enable"))
+        except UnknownEntry:
+            self.say(f"No recurring entry is called {name!r} (settings changed?).", messages.ERROR)
+        except EntryError as exc:
+            problems = "; ".join(exc.problems)
+            self.say(f"Entry {name} is invalid: fix its settings ({problems}).", messages.ERROR)
+        return self.back(default)
+
+    @staticmethod
+    def enabled_message(name: str, enabled: bool) -> str:
+        """What enabling or disabling `name` means for the workers."""
+        if enabled:
+            return f"Enabled {name}: every worker enqueues it again from its next run."
+        return f"Disabled {name}: no worker enqueues it until it is enabled again."

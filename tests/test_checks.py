@@ -59,7 +59,9 @@ def test_bad_job_options_are_reported() -> None:
         found = ids([m for m in check_job_classes() if m.obj is BadRetry])
         assert found == ["jobs.E010", "jobs.E011"]
     finally:
-        jobs_registry.unregister("tests.test_checks.test_bad_job_options_are_reported.<locals>.BadRetry")
+        jobs_registry.unregister(
+            "tests.test_checks.test_bad_job_options_are_reported.<locals>.BadRetry"
+        )
 
 
 def test_job_on_an_unread_queue_is_warned() -> None:
@@ -71,7 +73,9 @@ def test_job_on_an_unread_queue_is_warned() -> None:
     try:
         assert "jobs.W010" in ids([m for m in check_job_queues() if m.obj is Lonely])
     finally:
-        jobs_registry.unregister("tests.test_checks.test_job_on_an_unread_queue_is_warned.<locals>.Lonely")
+        jobs_registry.unregister(
+            "tests.test_checks.test_job_on_an_unread_queue_is_warned.<locals>.Lonely"
+        )
 
 
 def test_dashboard_credentials() -> None:

@@ -60,10 +60,17 @@ class Fetcher:
         self._single_queue = keys.queue(order.names[0]) if len(order.names) == 1 else None
         self._threads: list[threading.Thread] = []
         self._blocker_clients: list[redis.Redis] = []
+        self._blocking: set[Lane] = set()  # lanes waiting in BLMOVE (single queue)
+        self._blocking_lock = threading.Lock()
+
+    @property
+    def single_queue(self) -> bool:
+        """One queue: idle threads wait in BLMOVE themselves, with no blocker threads."""
+        return self._single_queue is not None
 
     def start(self) -> None:
         self.fetching.set()
-        for name in self.order.names:
+        for name in self.order.names if not self.single_queue else ():
             thread = threading.Thread(
                 target=partial(self._block, name), name=f"blocker-{name}", daemon=True
             )
@@ -80,6 +87,33 @@ class Fetcher:
         # in-progress list, which the stop pushes back after join().
         for client in list(self._blocker_clients):
             client.connection_pool.disconnect()
+        with self._blocking_lock:
+            blocking = list(self._blocking)
+        for lane in blocking:
+            lane.close()
+
+    def wait_for_job(self) -> bytes | None:
+        """With one queue, wait in BLMOVE for the next job on this thread's own connection.
+
+        Sidekiq's way: no hand-off between threads, so an idle worker starts a job one
+        wake-up sooner. Raises RedisError (also when quiet() cuts the wait short).
+        """
+        if self._single_queue is None or not self.fetching.is_set():
+            return None
+        lane = self._lane()
+        with self._blocking_lock:
+            self._blocking.add(lane)
+        try:
+            [job] = lane.call(
+                [("BLMOVE", self._single_queue, self.inprogress, "RIGHT", "LEFT", BLOCK_TIMEOUT)]
+            )
+        finally:
+            with self._blocking_lock:
+                self._blocking.discard(lane)
+        if job is not None and not self.fetching.is_set():
+            self._give_back([cast(bytes, job)])
+            return None
+        return cast(bytes | None, job)
 
     def join(self, timeout: float) -> None:
         """Wait for the blockers to leave Redis, so nothing is fetched after this."""

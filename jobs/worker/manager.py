@@ -171,11 +171,23 @@ class Manager:
         self.health.succeeded()
         if raw is not None:
             return raw, None
+        if self.fetcher.single_queue:
+            return self._wait_in_redis(), None
         waited = self.buffer.take(timeout=1.0)
         if isinstance(waited, bytes):
             self.buffer.nudge()  # a burst may have arrived: wake one more thread
             return waited, None
         return None, None
+
+    def _wait_in_redis(self) -> bytes | None:
+        try:
+            raw = self.fetcher.wait_for_job()
+        except redis.RedisError as exc:
+            if self.fetcher.fetching.is_set():  # not quiet() cutting the wait short
+                self.health.failed(exc, "fetch")
+                self._stopping.wait(self._backoff())
+            return None
+        return raw
 
     def _backoff(self) -> float:
         with self._lock:

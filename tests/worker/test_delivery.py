@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+import pytest
 import redis
 
 from tests.conftest import WorkerFactory
@@ -16,12 +17,17 @@ def runs(client: redis.Redis) -> list[str]:
     return [jid.decode() for jid in client.lrange("ledger:runs", 0, -1)]
 
 
+@pytest.mark.parametrize(
+    "queues",
+    [["-q", "default"], ["-q", "critical", "-q", "default"]],
+    ids=["one queue (threads wait in BLMOVE)", "two queues (blocker threads)"],
+)
 def test_1000_jobs_through_two_workers_run_exactly_once(
-    redis_client: redis.Redis, start_worker: WorkerFactory
+    redis_client: redis.Redis, start_worker: WorkerFactory, queues: list[str]
 ) -> None:
     jids = RecordJob.perform_bulk([[i] for i in range(500)])
     jids += [RecordJob.perform_async(i) for i in range(500, 1000)]
-    workers = [start_worker("-c", "5"), start_worker("-c", "5")]
+    workers = [start_worker("-c", "5", *queues), start_worker("-c", "5", *queues)]
     wait_for(lambda: redis_client.llen("ledger:runs") >= 1000, 60, what="1,000 runs")
     for worker in workers:
         assert worker.stop() == 0
@@ -72,12 +78,13 @@ def test_weighted_order_follows_weights(
     assert "light" in first  # not starved, unlike strict order
 
 
+@pytest.mark.parametrize("queues", [["-q", "critical", "-q", "low"], ["-q", "low"]])
 def test_job_pushed_to_any_queue_wakes_an_idle_worker(
-    redis_client: redis.Redis, start_worker: WorkerFactory
+    redis_client: redis.Redis, start_worker: WorkerFactory, queues: list[str]
 ) -> None:
-    start_worker("-c", "2", "-q", "critical", "-q", "low").wait_ready()
+    start_worker("-c", "2", *queues).wait_ready()
     time.sleep(0.3)  # let the fetcher go idle in BLMOVE on every queue
-    for queue in ("low", "critical"):
+    for queue in queues[1::2]:
         started = time.monotonic()
         jid = RecordJob.set(queue=queue).perform_async(queue)
         wait_for(lambda jid=jid: jid in runs(redis_client), 5, 0.001, what=f"job on {queue}")

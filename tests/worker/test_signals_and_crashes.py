@@ -6,6 +6,7 @@ import signal
 import time
 from collections import Counter
 
+import pytest
 import redis
 
 from tests.conftest import WorkerFactory
@@ -45,10 +46,16 @@ def test_kill_9_mid_jobs_every_job_runs_again_elsewhere(
     assert rescuer.stop() == 0
 
 
+QUEUE_SETUPS = pytest.mark.parametrize(
+    "queues", [[], ["-q", "default"]], ids=["several queues", "one queue"]
+)
+
+
+@QUEUE_SETUPS
 def test_term_waits_then_pushes_unfinished_jobs_back(
-    redis_client: redis.Redis, start_worker: WorkerFactory
+    redis_client: redis.Redis, start_worker: WorkerFactory, queues: list[str]
 ) -> None:
-    worker = start_worker("-c", "2", "--timeout", "2")
+    worker = start_worker("-c", "2", "--timeout", "2", *queues)
     worker.wait_ready()
     quick = SlowJob.perform_async(0.5)
     stuck = SlowJob.perform_async(60)
@@ -83,10 +90,11 @@ def test_second_term_exits_at_once_and_jobs_stay_recoverable(
     assert [p["jid"] for p in payloads(redis_client, orphan.decode())] == [jid]
 
 
+@QUEUE_SETUPS
 def test_tstp_quiets_running_jobs_finish_and_nothing_new_starts(
-    redis_client: redis.Redis, start_worker: WorkerFactory
+    redis_client: redis.Redis, start_worker: WorkerFactory, queues: list[str]
 ) -> None:
-    worker = start_worker("-c", "2")
+    worker = start_worker("-c", "2", *queues)
     identity = worker.wait_ready()
     first = SlowJob.perform_async(0.5)
     wait_for(lambda: listed(redis_client, "ledger:started") == [first], 15, what="the first job")

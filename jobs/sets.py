@@ -37,9 +37,13 @@ def due(client: redis.Redis, zset: str, now: float, limit: int) -> list[bytes]:
     return cast(list[bytes], client.zrangebyscore(zset, "-inf", now, start=0, num=limit))
 
 
-def move_to_queues(client: redis.Redis, zset: str, members: list[Member], now: float) -> int:
+def move_to_queues(
+    client: redis.Redis, zset: str, members: list[Member], now: float, *, by_hand: bool = False
+) -> int:
     """Push `members` of `zset` onto their queues (enqueued_at = now); unreadable ones go to dead.
 
+    `by_hand` (a dashboard's Retry now) gives the retry back, as Sidekiq's UI does: the
+    run it asks for does not count against the job's retries.
     Returns how many were moved to queues by this call.
     """
     queue_keys: dict[str, int] = {}
@@ -53,6 +57,9 @@ def move_to_queues(client: redis.Redis, zset: str, members: list[Member], now: f
             continue
         queue = payload.get("queue") or "default"
         payload["enqueued_at"] = now
+        count = payload.get("retry_count")
+        if by_hand and isinstance(count, int) and not isinstance(count, bool):
+            payload["retry_count"] = count - 1
         index = queue_keys.setdefault(queue, len(queue_keys) + 3)
         argv += [member, dumps(payload), index, queue]
     if broken:

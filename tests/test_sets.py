@@ -56,3 +56,12 @@ def test_move_to_queues_routes_and_stamps(redis_client: redis.Redis) -> None:
     assert dead["raw"] == "garbage{"
     assert move_to_queues(redis_client, "schedule", [member("b")], 60.0) == 0
     assert redis_client.llen("queue:default") == 1
+
+
+def test_retry_by_hand_gives_the_retry_back(redis_client: redis.Redis) -> None:
+    failed = json.dumps(
+        {"class": "X", "args": [], "jid": "r", "queue": "default", "retry_count": 3}
+    )
+    redis_client.zadd("retry", {failed: 1})
+    assert move_to_queues(redis_client, "retry", [failed], 5.0, by_hand=True) == 1
+    assert json.loads(redis_client.lindex("queue:default", 0))["retry_count"] == 2

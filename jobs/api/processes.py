@@ -21,7 +21,8 @@ from jobs.redis import keys
 MAX_PROCESSES = 10_000
 SIGNALS = {"quiet": "TSTP", "stop": "TERM"}
 SIGNAL_TTL = 60
-_FIELDS = ("info", "busy", "beat", "quiet", "rss", "rtt_us")
+# Sidekiq 8 keeps `concurrency` as a hash field (its `info` has it per capsule only).
+_FIELDS = ("info", "busy", "beat", "quiet", "rss", "rtt_us", "concurrency")
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ def build_process(identity: str, values: list[Any]) -> Process:
     """A Process from the HMGET reply of `_FIELDS`, tolerating any garbage."""
     info = _json_dict(values[0])
     pid, concurrency = info.get("pid"), info.get("concurrency")
+    if not isinstance(concurrency, int) and len(values) > 6:
+        concurrency = _int(values[6])
     beat = _text(values[2])
     return Process(
         identity=identity,

@@ -115,7 +115,8 @@ class SortedJobSet:
         if action is Action.DELETE:
             return cast(int, self.client.zrem(self.key, *(r.raw for r in records)))
         if action is Action.ENQUEUE:
-            return sets.move_to_queues(self.client, self.key, [r.raw for r in records], now)
+            raws: list[sets.Member] = [r.raw for r in records]
+            return sets.move_to_queues(self.client, self.key, raws, now, by_hand=True)
         if self.key == keys.DEAD:
             return 0  # already dead
         pairs: list[tuple[sets.Member, str]] = [(r.raw, dead_record(r, now)) for r in records]

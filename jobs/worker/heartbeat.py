@@ -45,6 +45,7 @@ class Heartbeat:
         self.client = client
         self.identity = identity
         self.info = json.dumps(info, separators=(",", ":"))
+        self.concurrency = int(info.get("concurrency") or 0)
         self.manager = manager
         self.counters = counters
         self.clock = clock
@@ -75,6 +76,7 @@ class Heartbeat:
             self.identity,
             mapping={
                 "info": self.info,
+                "concurrency": self.concurrency,  # where Sidekiq 8 reads it
                 "busy": self.manager.busy(),
                 "beat": repr(now),
                 "rtt_us": rtt_us,

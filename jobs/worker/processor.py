@@ -122,8 +122,7 @@ class Processor:
         if isinstance(exc, JobTimeout) and not exc.args:
             limit = timeout_of(payload, type(job))
             exc = JobTimeout(f"ran longer than its timeout of {limit or 0:g} s")
-        record: Payload = dict(payload)
-        record.pop("enqueued_at", None)
+        record: Payload = dict(payload)  # enqueued_at stays, as in Sidekiq's records
         now = self.clock.now()
         count = record_failure(
             record, exc, now, self.settings.ERROR_MESSAGE_MAX, record.get("backtrace")

@@ -175,3 +175,62 @@ class BarrierJob(Job):
         while book.count("start", tag) < n and time.monotonic() < deadline:
             time.sleep(0.02)
         book.record("end", self.jid, tag)
+
+
+class InteropEchoJob(Job):
+    """Interop tests: record the jid, queue and arguments, as JSON, in `ledger:echo`."""
+
+    def perform(self, *args: Any) -> None:
+        from jobs.payload import dumps
+
+        entry = {"jid": self.jid, "queue": self.queue, "args": list(args)}
+        ledger().rpush("ledger:echo", dumps(entry))
+
+
+class InteropFailJob(Job):
+    """Interop tests: fail with `message`; the next try comes `delay` seconds later."""
+
+    def retry_in(self, count: int, exc: BaseException) -> float:
+        args = self.payload.get("args", [])
+        return float(args[1]) if len(args) > 1 else 3600.0
+
+    def perform(self, message: str, delay: float = 3600.0) -> None:
+        ledger().incr(f"ledger:fail:{self.jid}")
+        raise ValueError(message)
+
+
+class InteropHoldJob(Job):
+    """Interop tests: hold a thread until `ledger:release` gets an item (30 s at most)."""
+
+    def perform(self, label: str) -> None:
+        client = ledger()
+        client.rpush("ledger:held", self.jid)
+        client.blpop(["ledger:release"], timeout=30)
+
+
+class HardWorker(Job):
+    """Interop tests: Ruby's `HardWorker` (tests/interop/ruby/workers.rb), enqueued from here.
+
+    Only a Ruby worker reads its queue; this class gives the name, queue and arguments.
+    """
+
+    name = "HardWorker"
+    queue = "ruby"
+
+    def perform(self, who: str, count: int) -> None:
+        raise NotImplementedError("HardWorker runs in Ruby")
+
+
+class LedgerFailJob(Job):
+    """Record a start in the SQLite ledger and fail: retried once at once, then dead."""
+
+    retry = 1
+
+    def retry_in(self, count: int, exc: BaseException) -> float:
+        return 0
+
+    def perform(self, tag: str = "") -> None:
+        from tests.reliability import ledger as book
+
+        book.record("start", self.jid, tag)
+        raise RuntimeError("fails on purpose")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 # Beyond 2**53 a JSON number loses precision in JavaScript and in many clients.
@@ -48,9 +49,7 @@ def _check(value: Any, path: str) -> None:
     )
 
 
-def check_args(
-    args: list[Any] | tuple[Any, ...], where: str, names: list[str] | None = None
-) -> None:
+def check_args(args: Sequence[Any], where: str, names: list[str] | None = None) -> None:
     """Raise TypeError naming the first argument of `args` that JSON would not carry unchanged."""
     for index, value in enumerate(args):
         label = f"argument {index}"

@@ -20,6 +20,7 @@ from jobs.exceptions import EnqueueError
 from jobs.payload import Payload, dumps
 from jobs.redis import keys
 from jobs.redis.connection import get_redis, mask_url
+from jobs.redis.lane import thread_lane
 
 # Set by jobs.testing: receives (payloads, at) instead of Redis.
 Interceptor = Callable[[list[Payload], float | None], None]
@@ -66,36 +67,31 @@ def _dispatch(payloads: list[Payload], at: float | None) -> None:
 
 def push_payloads(payloads: list[Payload], client: redis.Redis | None = None) -> None:
     """Push ready jobs to their queues in one round trip, stamping `enqueued_at`."""
-    client = client or get_redis()
     now = time.time()
     by_queue: dict[str, list[str]] = {}
     for payload in payloads:
         payload["enqueued_at"] = now
         by_queue.setdefault(payload["queue"], []).append(dumps(payload))
-    pipe = client.pipeline(transaction=False)
-    pipe.sadd(keys.QUEUES, *by_queue)
-    for queue, encoded in by_queue.items():
-        pipe.lpush(keys.queue(queue), *encoded)
-    _execute(pipe, client, payloads)
+    commands: list[tuple[Any, ...]] = [("SADD", keys.QUEUES, *by_queue)]
+    commands += [("LPUSH", keys.queue(queue), *encoded) for queue, encoded in by_queue.items()]
+    _send(commands, client or get_redis(), payloads)
 
 
 def schedule_payloads(
     payloads: list[Payload], at: float, client: redis.Redis | None = None
 ) -> None:
     """Add future jobs to the `schedule` sorted set (no `enqueued_at`, as Sidekiq)."""
-    client = client or get_redis()
-    members: dict[str, float] = {}
+    members: list[Any] = []
     for payload in payloads:
         payload.pop("enqueued_at", None)
-        members[dumps(payload)] = at
-    pipe = client.pipeline(transaction=False)
-    pipe.zadd(keys.SCHEDULE, members)
-    _execute(pipe, client, payloads)
+        members += [at, dumps(payload)]
+    _send([("ZADD", keys.SCHEDULE, *members)], client or get_redis(), payloads)
 
 
-def _execute(pipe: Any, client: redis.Redis, payloads: list[Payload]) -> None:
+def _send(commands: list[tuple[Any, ...]], client: redis.Redis, payloads: list[Payload]) -> None:
+    """One round trip on this thread's own connection to `client`'s server."""
     try:
-        pipe.execute()
+        thread_lane(client).call(commands)
     except redis.RedisError as exc:
         url = mask_url(_client_url(client))
         first = payloads[0].get("class", "?") if payloads else "?"

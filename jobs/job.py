@@ -110,6 +110,7 @@ class Job:
 
 _signatures: dict[type[Job], inspect.Signature] = {}
 _arities: dict[type[Job], tuple[int, int | None]] = {}
+_names: dict[type[Job], list[str]] = {}
 
 
 def perform_signature(cls: type[Job]) -> inspect.Signature:
@@ -135,16 +136,24 @@ def arity(cls: type[Job]) -> tuple[int, int | None]:
     return bounds
 
 
+def parameter_names(cls: type[Job]) -> list[str]:
+    """Names of `perform()`'s parameters after self, for error messages."""
+    names = _names.get(cls)
+    if names is None:
+        names = _names[cls] = [p.name for p in perform_signature(cls).parameters.values()][1:]
+    return names
+
+
 def check_call(cls: type[Job], args: Sequence[Any]) -> None:
     """Raise TypeError if `args` does not fit `perform()` or is not JSON-native."""
-    signature = perform_signature(cls)
     where = f"{cls.__qualname__}.perform"
-    try:
-        signature.bind(None, *args)
-    except TypeError as exc:
-        raise TypeError(f"{where}(): {exc}") from None
-    names = [p.name for p in signature.parameters.values()][1:]
-    check_args(list(args), where, names)
+    fewest, most = arity(cls)
+    if not fewest <= len(args) <= (len(args) if most is None else most):
+        try:
+            perform_signature(cls).bind(None, *args)
+        except TypeError as exc:
+            raise TypeError(f"{where}(): {exc}") from None
+    check_args(args, where, parameter_names(cls))
 
 
 class JobOptions:

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from jobs import EnqueueError, Job
 from jobs.redis.connection import make_client
+from jobs.redis.lane import Lane
 from tests.helpers import payloads
 from tests.testapp.jobs import NamedJob, RecordJob
 
@@ -70,17 +71,17 @@ def test_perform_at_in_the_past_enqueues_now(redis_client: redis.Redis) -> None:
 def test_perform_bulk_is_one_round_trip(
     redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[int] = []
-    original = redis.client.Pipeline.execute
+    calls: list[list[str]] = []
+    original = Lane.call
 
-    def counting(self: Any, raise_on_error: bool = True) -> Any:
-        calls.append(len(self.command_stack))
-        return original(self, raise_on_error)
+    def counting(self: Lane, commands: list[tuple[Any, ...]]) -> list[Any]:
+        calls.append([command[0] for command in commands])
+        return original(self, commands)
 
-    monkeypatch.setattr(redis.client.Pipeline, "execute", counting)
+    monkeypatch.setattr(Lane, "call", counting)
     jids = RecordJob.perform_bulk([[i] for i in range(2500)])
     assert len(set(jids)) == 2500
-    assert calls == [2]  # SADD + one multi-value LPUSH, sent together
+    assert calls == [["SADD", "LPUSH"]]  # one multi-value LPUSH, sent with the SADD in one write
     items = payloads(redis_client, "queue:default")
     assert len(items) == 2500
     assert len({p["created_at"] for p in items}) == 1

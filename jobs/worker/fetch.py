@@ -22,10 +22,10 @@ from redis.exceptions import NoScriptError
 from jobs.queues import QueueOrder
 from jobs.redis import keys
 from jobs.redis.connection import make_client
+from jobs.redis.lane import Lane, thread_lane
 from jobs.redis.scripts import script
 from jobs.worker.buffer import WorkBuffer
 from jobs.worker.health import Backoff, RedisHealth
-from jobs.worker.lane import Lane
 from jobs.worker.recovery import push_back
 
 logger = logging.getLogger("jobs.worker")
@@ -56,7 +56,6 @@ class Fetcher:
         self._stopped = threading.Event()  # set by quiet(): cuts backoff sleeps short
         self._script = script(client, "fetch")
         self._sha: str = self._script.sha
-        self._lanes = threading.local()
         self._single_queue = keys.queue(order.names[0]) if len(order.names) == 1 else None
         self._threads: list[threading.Thread] = []
         self._blocker_clients: list[redis.Redis] = []
@@ -156,10 +155,7 @@ class Fetcher:
         return ("EVALSHA", self._sha, 1 + len(queue_keys), self.inprogress, *queue_keys, 1)
 
     def _lane(self) -> Lane:
-        lane: Lane | None = getattr(self._lanes, "lane", None)
-        if lane is None:
-            lane = self._lanes.lane = Lane(self.client)
-        return lane
+        return thread_lane(self.client)
 
     def _give_back(self, jobs: list[bytes]) -> None:
         """Jobs fetched while we went quiet go back to the head of their queues."""

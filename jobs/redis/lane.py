@@ -22,7 +22,10 @@ class Lane:
 
     def __init__(self, client: redis.Redis) -> None:
         self._client = client
-        self._conn: Any = client.connection_pool.make_connection()
+        # Built outside the pool: a lane is owned by its thread, and must not count
+        # against the pool's max_connections (replacement threads make new lanes).
+        pool = client.connection_pool
+        self._conn: Any = pool.connection_class(**pool.connection_kwargs)
         self.pid = os.getpid()  # a lane must never cross a fork: the socket would be shared
 
     def call(self, commands: list[tuple[Any, ...]]) -> list[Any]:

@@ -13,13 +13,14 @@ from django.utils import timezone
 from jobs import registry
 from jobs.arguments import check_args
 from jobs.client import enqueue
-from jobs.payload import Payload, new_jid
+from jobs.payload import Payload, new_jid, new_jids
 
 RetryOption = bool | int
 # What retry_in() may answer: seconds, None for the default backoff, "kill" or "discard".
 RetryDecision = float | int | str | None
 
-_OPTION_KEYS = frozenset({"queue", "retry", "timeout", "backtrace", "tags", "retry_queue"})
+_EXTRA_KEYS = ("timeout", "backtrace", "tags", "retry_queue")  # copied into payloads as given
+_OPTION_KEYS = frozenset({"queue", "retry", *_EXTRA_KEYS})
 
 
 class _TestJobs:
@@ -166,30 +167,34 @@ class JobOptions:
         self.cls = cls
         self.on_commit = bool(options.pop("on_commit", True))
         self.options = options
+        check_args([options.get("tags"), options.get("timeout")], "job options")
+        # Everything but args, jid and created_at, computed once for every job built here.
+        head: Payload = {
+            "retry": options.get("retry", cls.retry),
+            "queue": options.get("queue", cls.queue),
+        }
+        tail: Payload = {key: options[key] for key in _EXTRA_KEYS if key in options}
+        if "backtrace" not in tail and cls.backtrace:
+            tail["backtrace"] = cls.backtrace
+        self._head, self._name, self._tail = head, registry.job_name(cls), tail
 
     def set(self, **options: Any) -> JobOptions:
         """Add more options."""
         merged = {**self.options, "on_commit": self.on_commit, **options}
         return JobOptions(self.cls, merged)
 
-    def build(self, args: Sequence[Any], now: float) -> Payload:
+    def build(self, args: Sequence[Any], now: float, jid: str | None = None) -> Payload:
         """Check `args` and build the payload in Sidekiq's key order."""
         check_call(self.cls, args)
-        cls, options = self.cls, self.options
         payload: Payload = {
-            "retry": options.get("retry", cls.retry),
-            "queue": options.get("queue", cls.queue),
+            **self._head,
             "args": list(args),
-            "class": registry.job_name(cls),
-            "jid": new_jid(),
+            "class": self._name,
+            "jid": jid or new_jid(),
             "created_at": now,
         }
-        for key in ("timeout", "backtrace", "tags", "retry_queue"):
-            if key in options:
-                payload[key] = options[key]
-        if "backtrace" not in payload and cls.backtrace:
-            payload["backtrace"] = cls.backtrace
-        check_args([payload.get("tags"), payload.get("timeout")], "job options")
+        if self._tail:
+            payload.update(self._tail)
         return payload
 
     def perform_async(self, *args: Any) -> str:
@@ -209,11 +214,13 @@ class JobOptions:
 
     def perform_bulk(self, args_list: Iterable[Sequence[Any]]) -> list[str]:
         now = time.time()
+        items = list(args_list)
+        jids = new_jids(len(items))
         payloads = []
-        for index, args in enumerate(args_list):
+        for index, args in enumerate(items):
             if not isinstance(args, (list, tuple)):
                 raise TypeError(f"perform_bulk item {index} is {type(args).__name__}, not a list")
-            payloads.append(self.build(args, now))
+            payloads.append(self.build(args, now, jids[index]))
         if payloads:
             enqueue(payloads, on_commit=self.on_commit)
         return [str(p["jid"]) for p in payloads]

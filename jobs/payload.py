@@ -19,9 +19,19 @@ def new_jid() -> str:
     return secrets.token_hex(12)
 
 
+def new_jids(count: int) -> list[str]:
+    """`count` job ids from one call to the OS's random source."""
+    text = secrets.token_hex(12 * count)
+    return [text[i : i + 24] for i in range(0, 24 * count, 24)]
+
+
+# One encoder for every payload: json.dumps() with options builds a new one per call.
+_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def dumps(payload: Payload) -> str:
     """Encode compactly, refusing NaN; key order is kept as built."""
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _encoder.encode(payload)
 
 
 def epoch(value: object) -> float | None:

@@ -34,6 +34,7 @@ from jobs.conf import JobsSettings
 from jobs.queues import QueueOrder
 from jobs.redis import keys
 from jobs.redis.connection import make_client, mask_url
+from jobs.worker import joblog
 from jobs.worker.acker import Acker
 from jobs.worker.buffer import WorkBuffer
 from jobs.worker.clock import Clock
@@ -222,6 +223,9 @@ class Launcher:
                 "second %s: exiting now; unfinished jobs will be recovered",
                 signal.Signals(signum).name,
             )
+            writer = joblog.installed()
+            if writer is not None:
+                writer.flush()
             logging.shutdown()
             os._exit(1)
         logger.info("%s: stopping (again to exit at once)", signal.Signals(signum).name)

@@ -24,6 +24,7 @@ from jobs.job import Job, arity, perform_signature
 from jobs.payload import Payload, dumps, loads, salvage
 from jobs.registry import lookup
 from jobs.retry import decide, record_failure
+from jobs.worker import joblog
 from jobs.worker.acker import Completion
 from jobs.worker.clock import Clock
 from jobs.worker.stats import Counters
@@ -39,6 +40,7 @@ class Processor:
         self.counters = counters
         self.clock = clock
         self._log_info = logger.isEnabledFor(logging.INFO)
+        self._joblog = joblog.installed()
 
     def decode(self, raw: bytes) -> tuple[Payload, type[Job]] | Completion:
         """Return the payload and its class, or a dead Completion for a bad payload."""
@@ -110,7 +112,10 @@ class Processor:
         elapsed = time.perf_counter() - started
         self.counters.add(processed=1)
         if self._log_info:
-            logger.info("%s jid=%s done: %.1f ms", payload["class"], job.jid, elapsed * 1000)
+            if self._joblog is not None:
+                self._joblog.done(payload["class"], job.jid, elapsed * 1000)
+            else:
+                logger.info("%s jid=%s done: %.1f ms", payload["class"], job.jid, elapsed * 1000)
         if signals.job_succeeded.receivers:
             signals.job_succeeded.send(sender=cls, payload=payload, duration=elapsed)
         return Completion(raw)

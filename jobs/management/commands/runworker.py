@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jobs.conf import get_settings
 from jobs.queues import QueueConfigError, QueueOrder
+from jobs.worker import joblog
 from jobs.worker.launcher import Launcher, WorkerOptions
 
 LEVELS = {0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG, 3: logging.DEBUG}
@@ -54,6 +55,9 @@ class Command(BaseCommand):
             WorkerOptions(concurrency, order, float(timeout), options["tag"], settings)
         )
         code = launcher.run()
+        writer = joblog.installed()
+        if writer is not None:
+            writer.flush()
         logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -87,3 +91,5 @@ def configure_logging(verbosity: int) -> None:
     handler.setFormatter(WorkerFormatter())
     logger.addHandler(handler)
     logger.propagate = False
+    if logger.isEnabledFor(logging.INFO):
+        joblog.install(sys.stdout)

@@ -29,7 +29,7 @@ def test_job_line_matches_the_formatter_layout() -> None:
     assert slow["tid"] == fast["tid"]  # both name the thread the same way
 
 
-def test_nothing_is_written_until_flushed_and_order_is_kept() -> None:
+def test_lines_keep_their_order() -> None:
     stream = io.StringIO()
     log = JobLog(stream)
     for n in range(100):

@@ -76,22 +76,22 @@ class Job:
     @classmethod
     def perform_async(cls, *args: Any) -> str:
         """Queue the job now (after commit inside a transaction); return its jid."""
-        return JobOptions(cls, {}).perform_async(*args)
+        return _defaults(cls).perform_async(*args)
 
     @classmethod
     def perform_in(cls, interval: float | timedelta, *args: Any) -> str:
         """Run the job after `interval` seconds (or a timedelta)."""
-        return JobOptions(cls, {}).perform_in(interval, *args)
+        return _defaults(cls).perform_in(interval, *args)
 
     @classmethod
     def perform_at(cls, when: datetime | float, *args: Any) -> str:
         """Run the job at `when` (datetime, or epoch seconds)."""
-        return JobOptions(cls, {}).perform_at(when, *args)
+        return _defaults(cls).perform_at(when, *args)
 
     @classmethod
     def perform_bulk(cls, args_list: Iterable[Sequence[Any]]) -> list[str]:
         """Queue one job per argument list in one round trip; return the jids."""
-        return JobOptions(cls, {}).perform_bulk(args_list)
+        return _defaults(cls).perform_bulk(args_list)
 
     # Test helpers (jobs.testing.fake()).
     @classmethod
@@ -224,6 +224,17 @@ class JobOptions:
         if payloads:
             enqueue(payloads, on_commit=self.on_commit)
         return [str(p["jid"]) for p in payloads]
+
+
+_default_options: dict[type[Job], JobOptions] = {}
+
+
+def _defaults(cls: type[Job]) -> JobOptions:
+    """The class's own options, built once (they are read-only after class creation)."""
+    options = _default_options.get(cls)
+    if options is None:
+        options = _default_options[cls] = JobOptions(cls, {})
+    return options
 
 
 def _epoch(when: datetime | float) -> float:

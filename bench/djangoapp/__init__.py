@@ -1,0 +1,1 @@
+"""The benchmark's Django app: its jobs.py holds the jobs our worker runs."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from typing import Any
 
@@ -49,16 +50,35 @@ def loads(raw: bytes | str) -> Payload:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as exc:
         raise InvalidPayload(f"payload is not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    try:
-        payload = json.loads(text)
-    except ValueError as exc:
-        raise InvalidPayload(f"payload is not JSON ({exc})") from None
-    except RecursionError:
-        raise InvalidPayload("payload is JSON nested too deeply to read") from None
+    payload = _parse(text)
     if not isinstance(payload, dict):
         raise InvalidPayload(f"payload is a JSON {type(payload).__name__}, not an object")
     check_fields(payload)
     return payload
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+# An escaped UTF-16 surrogate: fine in a pair, unwritable alone.
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _parse(text: str) -> Any:
+    """json.loads that refuses what could not be written back: NaN, Infinity, lone surrogates."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as exc:
+        raise InvalidPayload(f"payload is not JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidPayload("payload is JSON nested too deeply to read") from None
+    if _SURROGATE.search(text):
+        try:
+            dumps(value).encode("utf-8")
+        except (UnicodeEncodeError, ValueError):
+            raise InvalidPayload("payload has a lone UTF-16 surrogate escape") from None
+    return value
 
 
 def check_fields(payload: Payload) -> None:
@@ -83,8 +103,8 @@ def salvage(raw: bytes | str, error: InvalidPayload, queue: str) -> Payload:
     """
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     try:
-        original = json.loads(text)
-    except (ValueError, RecursionError):
+        original = _parse(text)
+    except InvalidPayload:
         original = None
     source = original if isinstance(original, dict) else {}
     klass = source.get("class")

@@ -97,6 +97,11 @@ class Acker:
             self.health.failed(exc, "ack")
             threading.Event().wait(backoff.next())
             return done
+        except Exception:
+            # Never let one bad completion kill the thread every later job needs: this
+            # job stays in our in-progress list (pushed back at stop, or recovered).
+            logger.exception("could not write the completion of a job; it stays in progress")
+            return done + 1
         backoff.reset()
         self.health.succeeded()
         return done

@@ -33,11 +33,19 @@ class WorkBuffer:
         self._nudges = 0
         self._closed = False
 
-    def put(self, jobs: list[bytes]) -> None:
-        """Hand fetched jobs to idle threads."""
+    def offer(self, job: bytes) -> bool:
+        """Hand `job` to an idle thread if one waits for it; False if every thread is busy.
+
+        A blocker's BLMOVE may return after the idle thread it fetched for found work of
+        its own: the job must then go back to its queue, not wait here for a free thread
+        while other workers sit idle.
+        """
         with self._cond:
-            self._items.extend(jobs)
-            self._cond.notify(len(jobs))
+            if self._closed or self._idle <= len(self._items):
+                return False
+            self._items.append(job)
+            self._cond.notify()
+            return True
 
     def take(self, timeout: float) -> bytes | _Nudge | None:
         """Wait as an idle thread: a job, NUDGE, or None on timeout or once closed and empty."""

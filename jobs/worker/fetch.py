@@ -158,13 +158,15 @@ class Fetcher:
         return thread_lane(self.client)
 
     def _give_back(self, jobs: list[bytes]) -> None:
-        """Jobs fetched while we went quiet go back to the head of their queues."""
+        """Jobs we fetched but will not run (quiet, or no thread free) go back to the head of their queues."""
         for raw in jobs:
             try:
                 push_back(self.client, self.inprogress, raw)
             except redis.RedisError:
                 # It stays in our in-progress list: pushed back at stop, or recovered.
-                logger.warning("could not push back a job fetched while going quiet")
+                logger.warning(
+                    "could not push back a fetched job; it stays in this worker's in-progress list"
+                )
 
     def _block(self, queue: str) -> None:
         client = make_client(self.url, socket_timeout=BLOCK_TIMEOUT + 10)
@@ -186,9 +188,7 @@ class Fetcher:
                 backoff.reset()
                 if job is None:
                     continue
-                if self.fetching.is_set():
-                    self.buffer.put([cast(bytes, job)])
-                else:
+                if not (self.fetching.is_set() and self.buffer.offer(cast(bytes, job))):
                     self._give_back([cast(bytes, job)])
         finally:
             client.close()

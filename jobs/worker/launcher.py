@@ -39,12 +39,12 @@ from jobs.worker.acker import Acker
 from jobs.worker.buffer import WorkBuffer
 from jobs.worker.clock import Clock
 from jobs.worker.fetch import Fetcher
-from jobs.worker.health import Backoff, RedisHealth
+from jobs.worker.health import BACKOFF_CAP, Backoff, RedisHealth
 from jobs.worker.heartbeat import Heartbeat
 from jobs.worker.manager import Manager
 from jobs.worker.poller import Poller
 from jobs.worker.processor import Processor
-from jobs.worker.recovery import recover_orphans, requeue_list
+from jobs.worker.recovery import Suspects, recover_orphans, requeue_list
 from jobs.worker.stats import Counters
 
 logger = logging.getLogger("jobs.worker")
@@ -96,6 +96,9 @@ class Launcher:
             settings.HEARTBEAT_TTL,
         )
         self._signals = 0
+        # A missing heartbeat must stay missing for two beats plus a reconnect backoff
+        # before its list is recovered: after a Redis restart every hash is gone at once.
+        self.suspects = Suspects(2 * settings.HEARTBEAT_INTERVAL + BACKOFF_CAP)
 
     def _info(self) -> dict[str, Any]:
         return {
@@ -165,6 +168,7 @@ class Launcher:
                     self.identity,
                     self.clock.now(),
                     self.options.settings.MAX_RECOVERIES,
+                    self.suspects,
                 )
             except redis.RedisError as exc:
                 self.health.failed(exc, "startup")
@@ -186,10 +190,17 @@ class Launcher:
             try:
                 signal_name = self.heartbeat.beat()
                 recover_orphans(
-                    self.client, self.identity, self.clock.now(), settings.MAX_RECOVERIES
+                    self.client,
+                    self.identity,
+                    self.clock.now(),
+                    settings.MAX_RECOVERIES,
+                    self.suspects,
                 )
             except redis.RedisError as exc:
                 self.health.failed(exc, "heartbeat")
+                continue
+            except Exception:
+                logger.exception("heartbeat or recovery failed; trying again next beat")
                 continue
             self.health.succeeded()
             if signal_name:

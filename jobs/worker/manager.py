@@ -159,7 +159,9 @@ class Manager:
         """The next job to run, and the ack still to send (the one given, unless sent)."""
         raw = self.buffer.poll()
         if raw is not None:
-            return raw, done
+            if done is not None:
+                self.acker.submit(Completion(done))  # not left waiting behind a job handed over
+            return raw, None
         try:
             raw = self.fetcher.ack_and_fetch(done)
         except redis.RedisError as exc:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import cast
 
 import redis
@@ -94,8 +95,32 @@ def _poison(
     return kill(client, list_key, "list", [(raw, dumps(record))], now).moved
 
 
-def recover_orphans(client: redis.Redis, me: str, now: float, max_recoveries: int) -> int:
-    """Recover the in-progress lists of every process whose heartbeat expired."""
+class Suspects:
+    """Owners whose heartbeat hash was missing, and since when (monotonic seconds).
+
+    A list is recovered only when its owner is still missing after `grace` seconds:
+    after a Redis restart or a long stall every hash may have expired at once, and live
+    workers need a beat (and a reconnect backoff) to write theirs again.
+    """
+
+    def __init__(self, grace: float) -> None:
+        self.grace = grace
+        self.first_missed: dict[str, float] = {}
+
+    def confirmed(self, owner: str) -> bool:
+        now = time.monotonic()
+        since = self.first_missed.setdefault(owner, now)
+        return now - since >= self.grace
+
+    def alive(self, owners: list[str]) -> None:
+        for owner in owners:
+            self.first_missed.pop(owner, None)
+
+
+def recover_orphans(
+    client: redis.Redis, me: str, now: float, max_recoveries: int, suspects: Suspects
+) -> int:
+    """Recover the in-progress lists of every process whose heartbeat expired (and stays so)."""
     owners = [
         m.decode("utf-8", "replace") if isinstance(m, bytes) else m
         for m in cast(set[bytes], client.smembers(keys.WORKERS))
@@ -107,10 +132,12 @@ def recover_orphans(client: redis.Redis, me: str, now: float, max_recoveries: in
     for owner in others:
         pipe.exists(owner)
     alive = pipe.execute()
+    suspects.alive([owner for owner, is_alive in zip(others, alive, strict=True) if is_alive])
     recovered = 0
     for owner, is_alive in zip(others, alive, strict=True):
-        if is_alive:
+        if is_alive or not suspects.confirmed(owner):
             continue
+        suspects.first_missed.pop(owner, None)
         requeued, killed = requeue_list(
             client, keys.inprogress(owner), now, died=True, max_recoveries=max_recoveries
         )

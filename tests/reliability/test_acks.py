@@ -27,12 +27,6 @@ from tests.testapp.jobs import LedgerJob
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jobs/worker/manager.py Manager._next: with several queues, a job taken with "
-    "buffer.poll() while the previous one awaits its ack replaces it in `done`, so that ack "
-    "is never sent",
-)
 def test_trickled_jobs_leave_nothing_in_progress(
     redis_client: redis.Redis,
     start_worker: WorkerFactory,

@@ -108,12 +108,6 @@ def test_gil_holding_jobs_are_never_recovered_while_their_worker_lives(
     assert rescuer.stop() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jobs/worker/recovery.py recover_orphans: after a Redis outage longer than the TTL "
-    "every process hash has expired; the first worker to beat again recovers the in-progress "
-    "lists of peers that are alive but have not beaten yet, so their running jobs run twice",
-)
 def test_running_jobs_are_not_recovered_after_a_redis_restart(
     tmp_path: Path, start_worker: WorkerFactory, ledger: Ledger, figures: Reporter
 ) -> None:

@@ -61,6 +61,9 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+# One decoder for every payload: json.loads() with options builds a new one per call.
+_decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+
 # An escaped UTF-16 surrogate: fine in a pair, unwritable alone.
 _SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -68,7 +71,7 @@ _SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 def _parse(text: str) -> Any:
     """json.loads that refuses what could not be written back: NaN, Infinity, lone surrogates."""
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = _decoder.decode(text)
     except ValueError as exc:
         raise InvalidPayload(f"payload is not JSON ({exc})") from None
     except RecursionError:

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import IO
 
+from jobs.worker.heartbeat import rss_kb
+
 
 class Worker:
     """One worker command, started in a new session (pgid == its pid)."""
@@ -47,18 +49,6 @@ class Worker:
 def _signal_group(pgid: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signum)
-
-
-def rss_kb(pid: int) -> int:
-    """Resident set size of one process, kB (0 if it is gone)."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def session_pids(sid: int) -> list[int]:

@@ -154,13 +154,20 @@ def _describe(
         enabled_in_settings=item.enabled,
         catch_up=item.catch_up,
         next_run=datetime.fromtimestamp(item.next_after(now), tz),
-        last_run=_at(state.enqueued_at, tz),
-        last_jid=state.jid,
-        last_status=state.status,
-        last_status_at=_at(state.status_at, tz),
-        last_manual=state.manual,
-        last_tick=_at(state.tick, tz),
+        **_last(state, tz),
     )
+
+
+def _last(state: store.EntryState, tz: ZoneInfo) -> dict[str, Any]:
+    """The entry's last run and last job, as RecurringEntry fields."""
+    return {
+        "last_run": _at(state.enqueued_at, tz),
+        "last_jid": state.jid,
+        "last_status": state.status,
+        "last_status_at": _at(state.status_at, tz),
+        "last_manual": state.manual,
+        "last_tick": _at(state.tick, tz),
+    }
 
 
 def _describe_invalid(error: EntryError, state: store.EntryState | None) -> RecurringEntry:
@@ -183,12 +190,7 @@ def _describe_invalid(error: EntryError, state: store.EntryState | None) -> Recu
         enabled_in_settings=item.get("enabled", True) is True,
         catch_up=item.get("catch_up", True) is True,
         next_run=None,
-        last_run=_at(state.enqueued_at, tz),
-        last_jid=state.jid,
-        last_status=state.status,
-        last_status_at=_at(state.status_at, tz),
-        last_manual=state.manual,
-        last_tick=_at(state.tick, tz),
+        **_last(state, tz),
         error="; ".join(error.problems),
     )
 

@@ -81,7 +81,7 @@ class Heartbeat:
                 "beat": repr(now),
                 "rtt_us": rtt_us,
                 "quiet": "true" if self.quiet else "false",
-                "rss": _rss_kb(),
+                "rss": rss_kb(),
             },
         )
         pipe.expire(self.identity, self.ttl)
@@ -140,9 +140,10 @@ def _add_stats(pipe: Any, now: float, processed: int, failed: int) -> None:
             pipe.expire(keys.stat_day(kind, day), DAILY_TTL)
 
 
-def _rss_kb() -> int:
+def rss_kb(pid: int | str = "self") -> int:
+    """Resident set size of a process in kB, from /proc (0 if unknown or gone)."""
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])

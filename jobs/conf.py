@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from jobs.queues import QueueConfigError, parse_entry
+
 DEFAULT_QUEUES: list[Any] = [
     ("critical", 100),
     ("default", 50),
@@ -50,10 +52,10 @@ class JobsSettings:
         """Names of the configured queues, in configured order, malformed entries skipped."""
         names: list[str] = []
         for entry in self.QUEUES:
-            if isinstance(entry, str):
-                names.append(entry.split(",", 1)[0])
-            elif isinstance(entry, (list, tuple)) and entry and isinstance(entry[0], str):
-                names.append(entry[0])
+            try:
+                names.append(parse_entry(entry)[0])
+            except QueueConfigError:
+                continue  # reported by the system checks
         return names
 
 

@@ -27,7 +27,7 @@ from jobs.payload import Payload
 from jobs.worker.acker import Acker, Completion
 from jobs.worker.buffer import WorkBuffer
 from jobs.worker.fetch import Fetcher
-from jobs.worker.health import RedisHealth
+from jobs.worker.health import Backoff, RedisHealth
 from jobs.worker.processor import Processor, timeout_of
 
 logger = logging.getLogger("jobs.worker")
@@ -75,7 +75,7 @@ class Manager:
         self.buffer = buffer
         self.fetcher = fetcher
         self.health = health
-        self._failures = 0
+        self._backoff = Backoff()  # shared by the threads: one outage, one schedule
         self.processor = processor
         self.acker = acker
         self._lock = threading.Condition()
@@ -168,9 +168,10 @@ class Manager:
             self.health.failed(exc, "fetch")
             if done is not None:
                 self.acker.submit(Completion(done))  # the acker retries until Redis is back
-            self._stopping.wait(self._backoff())
+            self._stopping.wait(self._backoff.next())
             return None, None
         self.health.succeeded()
+        self._backoff.reset()
         if raw is not None:
             return raw, None
         if self.fetcher.single_queue:
@@ -187,14 +188,9 @@ class Manager:
         except redis.RedisError as exc:
             if self.fetcher.fetching.is_set():  # not quiet() cutting the wait short
                 self.health.failed(exc, "fetch")
-                self._stopping.wait(self._backoff())
+                self._stopping.wait(self._backoff.next())
             return None
         return raw
-
-    def _backoff(self) -> float:
-        with self._lock:
-            self._failures += 1
-            return float(min(0.1 * 2 ** min(self._failures, 6), 5.0))
 
     def _one(self, me: threading.Thread, raw: bytes) -> Completion | None:
         """Run one job; its completion, or None if the watchdog already reported it."""
@@ -206,7 +202,6 @@ class Manager:
         run = Running(raw, payload, job, self.processor.clock.now(), timeout_of(payload, cls))
         with self._lock:
             self._running[me] = run
-            self._failures = 0
         try:
             completion = self.processor.run(raw, payload, run.job)
         finally:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests.mail.process import MailWorker, StartWorker
+from tests.mail.process import MailWorker, StartWorker, mail_worker
 from tests.mail.smtp import SMTPServer, free_port
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -47,7 +47,7 @@ def start_worker(
     def start(*queues: str, **env: str) -> MailWorker:
         settings_env = {"TEST_SMTP_PORT": str(smtp_port), "TEST_SMTP_TIMEOUT": "2", **env}
         log = tmp_path / f"worker-{len(workers)}.log"
-        worker = MailWorker(redis_url, log, settings_env, queues or ("mailers",))
+        worker = mail_worker(redis_url, log, settings_env, queues or ("mailers",))
         workers.append(worker)
         worker.wait_ready()
         return worker
@@ -55,8 +55,10 @@ def start_worker(
     yield start
     for worker in workers:
         code = worker.stop()
-        print(f"--- worker {worker.pid} log ---\n{worker.log()}")  # shown when the test fails
-        assert code == 0, f"worker exited with {code}:\n{worker.log()}"
+        log = worker.log()
+        worker.close()
+        print(f"--- worker {worker.pid} log ---\n{log}")  # shown when the test fails
+        assert code == 0, f"worker exited with {code}:\n{log}"
 
 
 @pytest.fixture

@@ -20,12 +20,12 @@ from jobs.mail.errors import (
     retry_decision,
     smtp_errors_classified,
 )
+from tests.helpers import payloads
 from tests.mail.mailers import WelcomeMailer
 from tests.mail.process import (
     StartWorker,
     jobs_left,
     make_retries_due,
-    payloads,
     processed,
     wait_for,
 )

@@ -16,12 +16,12 @@ from django.utils import translation
 from jobs.mail import deliver_later
 from jobs.mail.errors import InvalidMessage
 from jobs.mail.jobs import EmailMessageJob, MailDeliveryJob
+from tests.helpers import payloads
 from tests.mail.mailers import WelcomeMailer
 from tests.mail.process import (
     MailWorker,
     StartWorker,
     jobs_left,
-    payloads,
     processed,
     wait_for,
 )

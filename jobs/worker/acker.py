@@ -48,6 +48,7 @@ class Acker:
         self._cond = threading.Condition()
         self._pending: deque[Completion] = deque()
         self._writing = 0
+        self._batch: list[Completion] = []  # being written now
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="acker", daemon=True)
 
@@ -58,6 +59,11 @@ class Acker:
         with self._cond:
             self._pending.append(completion)
             self._cond.notify()
+
+    def held(self) -> list[bytes]:
+        """The jobs whose completion is waiting or being written (still in progress in Redis)."""
+        with self._cond:
+            return [c.raw for c in self._pending] + [c.raw for c in self._batch]
 
     def flush(self, timeout: float) -> bool:
         """Wait until every submitted completion is written; False on timeout."""
@@ -78,12 +84,13 @@ class Acker:
                 self._cond.wait_for(lambda: self._pending or self._stopping)
                 if not self._pending:
                     return
-                batch = list(self._pending)
+                batch = self._batch = list(self._pending)
                 self._pending.clear()
                 self._writing = len(batch)
             written = self._write_all(batch, backoff)
             with self._cond:
                 self._pending.extendleft(reversed(batch[written:]))
+                self._batch = []
                 self._writing = 0
                 self._cond.notify_all()
 

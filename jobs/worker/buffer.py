@@ -69,6 +69,11 @@ class WorkBuffer:
         with self._cond:
             return self._items.popleft() if self._items else None
 
+    def snapshot(self) -> list[bytes]:
+        """The jobs waiting here now (for the reconciler)."""
+        with self._cond:
+            return list(self._items)
+
     def nudge(self) -> None:
         """Wake one idle thread to fetch for itself."""
         with self._cond:

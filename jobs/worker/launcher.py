@@ -3,7 +3,7 @@
 1. Announce the process (first heartbeat) before fetching anything, so no other
    worker takes our in-progress list for an orphan's.
 2. Recover orphaned in-progress lists of dead processes: at start, then on
-   every heartbeat.
+   every heartbeat; each beat also puts back strays in our own list (reconcile.py).
 3. Run the fetcher, the processor threads, the acker, the poller and the heartbeat.
 4. Signals: TERM/INT stop; a second TERM/INT exits at once (our in-progress
    list stays for the others to recover); TSTP = quiet; TTIN logs every thread's stack.
@@ -44,6 +44,7 @@ from jobs.worker.heartbeat import Heartbeat
 from jobs.worker.manager import Manager
 from jobs.worker.poller import Poller
 from jobs.worker.processor import Processor
+from jobs.worker.reconcile import Reconciler
 from jobs.worker.recovery import Suspects, recover_orphans, requeue_list
 from jobs.worker.stats import Counters
 
@@ -99,6 +100,17 @@ class Launcher:
         # A missing heartbeat must stay missing for two beats plus a reconnect backoff
         # before its list is recovered: after a Redis restart every hash is gone at once.
         self.suspects = Suspects(2 * settings.HEARTBEAT_INTERVAL + BACKOFF_CAP)
+        # The same wait before a job in our own list that nothing here holds is put back.
+        self.reconciler = Reconciler(
+            self.client,
+            self.identity,
+            self._held,
+            self.suspects.grace,
+            settings.MAX_RECOVERIES,
+        )
+
+    def _held(self) -> list[bytes]:
+        return self.manager.held() + self.acker.held()
 
     def _info(self) -> dict[str, Any]:
         return {
@@ -189,13 +201,11 @@ class Launcher:
         while not self.stopping.wait(interval):
             try:
                 signal_name = self.heartbeat.beat()
+                now = self.clock.now()
                 recover_orphans(
-                    self.client,
-                    self.identity,
-                    self.clock.now(),
-                    settings.MAX_RECOVERIES,
-                    self.suspects,
+                    self.client, self.identity, now, settings.MAX_RECOVERIES, self.suspects
                 )
+                self.reconciler.check(now)
             except redis.RedisError as exc:
                 self.health.failed(exc, "heartbeat")
                 continue

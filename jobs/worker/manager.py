@@ -9,6 +9,8 @@
    itself (retry, as any failure), abandons the thread (its eventual result is
    ignored) and starts a replacement, so the pool never ends a thread short.
 3. The running table feeds the heartbeat's busy count and `<identity>:work`.
+4. Each thread's hand (the job it fetched, runs, or has finished and not yet
+   acknowledged) lets the reconciler tell our jobs from strays (reconcile.py).
 """
 
 from __future__ import annotations
@@ -80,6 +82,9 @@ class Manager:
         self.acker = acker
         self._lock = threading.Condition()
         self._running: dict[threading.Thread, Running] = {}
+        # The job each thread holds from its fetch until its ack is sent; written only
+        # by that thread, read (as a copy) by the reconciler.
+        self._hands: dict[threading.Thread, bytes | None] = {}
         self._abandoned: set[threading.Thread] = set()
         self._stopping = threading.Event()
         self._serial = 0
@@ -94,6 +99,11 @@ class Manager:
         """(thread id, job) for every job running now."""
         with self._lock:
             return [(_tid(thread), run) for thread, run in self._running.items()]
+
+    def held(self) -> list[bytes]:
+        """Every job a processor thread holds or the buffer keeps: fetched and not yet acked."""
+        hands = [raw for raw in list(self._hands.values()) if raw is not None]
+        return hands + self.buffer.snapshot()
 
     def busy(self) -> int:
         with self._lock:
@@ -134,6 +144,7 @@ class Manager:
         try:
             while me not in self._abandoned:
                 raw, done = self._next(done)
+                self._hands[me] = raw  # `done` was acked or handed to the acker
                 if raw is None:
                     if self.buffer.closed and not len(self.buffer):
                         return
@@ -154,6 +165,7 @@ class Manager:
         finally:
             if done is not None:
                 self.acker.submit(Completion(done))
+            self._hands.pop(me, None)
 
     def _next(self, done: bytes | None) -> tuple[bytes | None, bytes | None]:
         """The next job to run, and the ack still to send (the one given, unless sent)."""

@@ -34,21 +34,40 @@ def requeue_list(
     """Push every job of `list_key` back to its queue; return (requeued, sent to dead)."""
     requeued = killed = 0
     for raw in cast(list[bytes], client.lrange(list_key, 0, -1)):
-        try:
-            payload = loads(raw)
-        except InvalidPayload as exc:
-            record = {**salvage(raw, exc, "default"), "failed_at": now}
-            killed += kill(client, list_key, "list", [(raw, dumps(record))], now).moved
-            continue
-        if died:
-            count = payload.get(RECOVERIES)
-            count = (count if isinstance(count, int) and not isinstance(count, bool) else 0) + 1
-            if count >= max_recoveries:
-                killed += _poison(client, list_key, raw, payload, count, now)
-                continue
-            payload[RECOVERIES] = count
-        requeued += push_back(client, list_key, raw, payload)
+        moved, dead = requeue_one(
+            client, list_key, raw, now, died=died, max_recoveries=max_recoveries
+        )
+        requeued += moved
+        killed += dead
     return requeued, killed
+
+
+def requeue_one(
+    client: redis.Redis,
+    list_key: str,
+    raw: bytes,
+    now: float,
+    *,
+    died: bool,
+    max_recoveries: int,
+) -> tuple[int, int]:
+    """Push one job of `list_key` back to its queue (a poison pill to dead); (requeued, killed).
+
+    `died`: its worker died (or lost track of it), so the job's recovery count goes up.
+    Nothing moves when the job is no longer in the list.
+    """
+    try:
+        payload = loads(raw)
+    except InvalidPayload as exc:
+        record = {**salvage(raw, exc, "default"), "failed_at": now}
+        return 0, kill(client, list_key, "list", [(raw, dumps(record))], now).moved
+    if died:
+        count = payload.get(RECOVERIES)
+        count = (count if isinstance(count, int) and not isinstance(count, bool) else 0) + 1
+        if count >= max_recoveries:
+            return 0, _poison(client, list_key, raw, payload, count, now)
+        payload[RECOVERIES] = count
+    return push_back(client, list_key, raw, payload), 0
 
 
 def push_back(

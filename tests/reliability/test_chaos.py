@@ -136,6 +136,5 @@ def test_kill_9_chaos_loses_nothing(
     assert exit_codes == [0] * len(exit_codes)
     assert not list(redis_client.scan_iter("jobs:inprogress:*"))
     assert not_restarted <= tally.duplicates + len(kills), "orphans neither re-ran nor were acked"
-    if stranded_jobs or requeued_at_stop:
-        # The lost-ack race of test_acks.py; strict there, tolerated here until fixed.
-        pytest.xfail(f"{stranded_jobs} finished job(s) never acknowledged (see test_acks.py)")
+    assert stranded_jobs == 0, f"{stranded_jobs} finished job(s) never acknowledged"
+    assert requeued_at_stop == 0, "a clean stop pushed back jobs that had finished"

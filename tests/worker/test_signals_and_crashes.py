@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from collections import Counter
@@ -123,3 +124,27 @@ def test_dashboard_signals_list_quiets_and_stops_a_worker(
     wait_for(lambda: redis_client.hget(identity, "quiet") == b"true", 10, what="remote quiet")
     redis_client.lpush(f"{identity}-signals", "TERM")
     assert worker.process.wait(15) == 0
+
+
+def test_a_stray_in_a_live_workers_own_list_runs_and_held_jobs_stay(
+    redis_client: redis.Redis, start_worker: WorkerFactory
+) -> None:
+    """A job in our in-progress list that no thread holds (its fetch reply was lost) runs.
+
+    A slow job running through the whole wait must not be taken for a stray: it is held.
+    """
+    worker = start_worker("-c", "2")
+    identity = worker.wait_ready()
+    slow = SlowJob.perform_async(9)
+    wait_for(lambda: listed(redis_client, "ledger:started") == [slow], 15, what="the slow job")
+    stray = RecordJob.set().build(["stray"], time.time())
+    redis_client.lpush(f"jobs:inprogress:{identity}", json.dumps(stray))
+    # Put back after two beats plus a backoff (6 s with the test settings), then run.
+    wait_for(lambda: listed(redis_client, "ledger:runs"), 20, what="the stray to run")
+    assert listed(redis_client, "ledger:runs") == [stray["jid"]]
+    assert not listed(redis_client, "ledger:finished"), "the slow job ended first: proved nothing"
+    wait_for(lambda: listed(redis_client, "ledger:finished") == [slow], 15, what="the slow job")
+    assert listed(redis_client, "ledger:started") == [slow], "a held job was put back"
+    assert worker.stop() == 0
+    assert "put back 1 job(s)" in worker.log()
+    assert not redis_client.exists(f"jobs:inprogress:{identity}")

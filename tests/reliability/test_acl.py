@@ -1,5 +1,5 @@
 """Least privilege: the worker, enqueueing and the dashboard work as an ACL user allowed
-only the commands in tests/reliability/acl.py, and nothing else is used.
+only the commands in tests/acl.py, and nothing else is used.
 
 A private redis-server gets the user; a worker (with a recurring entry) runs jobs,
 scheduled jobs, a failing job that ends dead, and a job whose worker is SIGKILLed
@@ -24,9 +24,9 @@ from django.urls import reverse
 from jobs.api import Action, ProcessSet, Queue, SortedJobSet
 from jobs.redis import keys
 from jobs.redis.connection import get_redis, reset_clients
+from tests import acl
 from tests.conftest import WorkerFactory
 from tests.helpers import PrivateRedis, wait_for
-from tests.reliability import acl
 from tests.reliability.ledger import Ledger
 from tests.reliability.report import Reporter
 from tests.testapp.jobs import LedgerFailJob, LedgerJob

@@ -2,16 +2,30 @@
 
 The list was read from jobs/ (client, worker, sets, recovery, heartbeat, poller,
 recurring, api, dashboard and the Lua scripts, whose commands ACLs check too) and
-is checked against INFO commandstats in test_acl.py. Everything else is denied,
-CONFIG, FLUSHALL, FLUSHDB, KEYS, DEBUG, SHUTDOWN and EVAL of ad-hoc scripts included.
+is checked against INFO commandstats in tests/reliability/test_acl.py. Everything else
+is denied, CONFIG, FLUSHALL, FLUSHDB, KEYS, DEBUG, SHUTDOWN and EVAL of ad-hoc scripts
+included.
+
+The whole test suite runs its application code as this user (tests/conftest.py: the
+Django test process, every worker and management-command subprocess; tests.helpers'
+PrivateRedis for private servers); the fixtures keep an admin connection for FLUSHDB,
+SCAN and inspection. The user is named for the tests, so a shared server's `default`
+user and any real `jobs` user are left alone.
 """
 
 from __future__ import annotations
 
+import os
+from typing import Any, cast
+from urllib.parse import urlsplit, urlunsplit
+
 import redis
 
-USER = "jobs"
+USER = "jobs-test"
 PASSWORD = "least-privilege-pass"
+
+# Redis 6.2 brought LMOVE and BLMOVE (and `resetchannels`): older servers cannot host the user.
+LEAST_VERSION = (6, 2)
 
 COMMANDS: dict[str, str] = {
     # Connection
@@ -71,6 +85,7 @@ COMMANDS: dict[str, str] = {
 
 # Sent by redis-py 5+ on connect; Redis 7.2+ knows it (older servers answer "unknown").
 OPTIONAL = {"client|setinfo": "redis-py announces its name and version (ignored if denied)"}
+OPTIONAL_SINCE = {"client|setinfo": (7, 2)}
 
 FORBIDDEN = [
     ["CONFIG", "GET", "maxmemory"],
@@ -85,19 +100,90 @@ FORBIDDEN = [
 ]
 
 
+def wanted() -> bool:
+    """False when JOBS_TEST_ACL=0: app code then uses the admin URL (for debugging)."""
+    return os.environ.get("JOBS_TEST_ACL", "1").strip().lower() not in {"0", "no", "false", "off"}
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """`7.0.15` -> (7, 0, 15)."""
+    return tuple(int(part) for part in text.split(".") if part.isdigit())
+
+
+def rules(version: tuple[int, ...]) -> list[str]:
+    """The user's ACL rules for a server of `version` (its optional commands if it knows them)."""
+    given = ["reset", "on", f">{PASSWORD}", "~*", "resetchannels", "-@all"]
+    given += [f"+{command}" for command in COMMANDS]
+    given += [f"+{command}" for command in OPTIONAL if version >= OPTIONAL_SINCE[command]]
+    return given
+
+
 def create_user(admin: redis.Redis) -> list[str]:
-    """Create the least-privilege user; return the rules given (optional ones if known)."""
-    rules = ["reset", "on", f">{PASSWORD}", "~*", "resetchannels", "-@all"]
-    rules += [f"+{command}" for command in COMMANDS]
-    admin.execute_command("ACL", "SETUSER", USER, *rules)
-    for command in OPTIONAL:
-        try:
-            admin.execute_command("ACL", "SETUSER", USER, f"+{command}")
-        except redis.ResponseError:
-            continue  # this server does not have it
-        rules.append(f"+{command}")
-    return rules
+    """Create (or reset) the user in one ACL SETUSER, so a live user never lacks a command.
+
+    Returns the rules given. Raises redis.ResponseError when the server has no ACLs or
+    the admin may not change them, and RuntimeError when the server is older than 6.2.
+    """
+    version = parse_version(str(admin.info("server")["redis_version"]))
+    if version < LEAST_VERSION:
+        raise RuntimeError(f"Redis {'.'.join(map(str, version))} has no LMOVE/BLMOVE")
+    given = rules(version)
+    admin.execute_command("ACL", "SETUSER", USER, *given)
+    return given
 
 
-def url(port: int) -> str:
-    return f"redis://{USER}:{PASSWORD}@127.0.0.1:{port}/0"
+def user_url(admin_url: str) -> str:
+    """`admin_url` (host, port, database) with this user's name and password in it."""
+    parts = urlsplit(admin_url)
+    host = parts.hostname or "127.0.0.1"
+    netloc = f"{USER}:{PASSWORD}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def url(port: int, db: int = 0) -> str:
+    return user_url(f"redis://127.0.0.1:{port}/{db}")
+
+
+# The run's admin URL, in the environment of the test process and its subprocesses.
+ADMIN_ENV = "JOBS_TEST_ADMIN_URL"
+
+
+def admin_url(app_url: str) -> str:
+    """The admin's URL for the server and database of `app_url`, an application code URL.
+
+    For test instrumentation inside worker processes (the test jobs' `ledger:*` keys,
+    whose BLPOP and SET the user may not run). The credentials are those of
+    $JOBS_TEST_ADMIN_URL when it names the same server, else none (the default user).
+    """
+    parts = urlsplit(app_url)
+    if parts.username != USER:
+        return app_url
+    admin = urlsplit(os.environ.get(ADMIN_ENV, ""))
+    same = (admin.hostname, admin.port) == (parts.hostname, parts.port)
+    credentials = admin.netloc.rpartition("@")[0] if same else ""
+    netloc = parts.netloc.rpartition("@")[2]
+    if credentials:
+        netloc = f"{credentials}@{netloc}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def denials(
+    admin: redis.Redis, db: int | None = None, within_s: float | None = None
+) -> list[dict[str, Any]]:
+    """This user's ACL LOG entries (up to 1000: `ACL LOG` alone returns only 10).
+
+    `db` keeps those whose client had that database selected (other test runs may share
+    the server, each on its own database; failed logins are kept whatever the database);
+    `within_s` keeps those updated in the last `within_s` seconds.
+    """
+    found = []
+    for entry in cast(list[dict[str, Any]], admin.acl_log(count=1000)):
+        if entry.get("username") != USER:
+            continue
+        if within_s is not None and float(entry.get("age-seconds", 0)) > within_s:
+            continue
+        client = entry.get("client-info") or {}
+        if db is not None and entry.get("reason") != "auth" and str(client.get("db")) != str(db):
+            continue
+        found.append(entry)
+    return found

@@ -4,14 +4,26 @@ Several test runs may share one Redis server (developers, CI legs): each run tak
 the first database number (1-15) whose lock file it can hold, so they never collide.
 `bin/test` exports JOBS_TEST_REDIS (host and port, no database) when it had to start
 its own server.
+
+Least privilege: the application code of every test (the Django test process through
+JOBS["REDIS_URL"], every worker and management command through $REDIS_URL) logs in as
+the ACL user of tests/acl.py, allowed only the commands the project uses; `redis_url`
+is that user's URL. The fixtures keep the admin connection (`redis_admin_url`,
+`redis_client`) for FLUSHDB, SCAN and inspection. The pytest header says which user the
+application code is; it is the admin only with JOBS_TEST_ACL=0 or when the server
+refuses ACL SETUSER (Redis < 6.2, or an admin without the right). At the end of the
+run, ACL LOG must hold no denial for that user on this run's database.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import tempfile
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -20,7 +32,8 @@ import redis
 from django.conf import settings
 from django.test.utils import override_settings
 
-from jobs.redis.connection import reset_clients
+from jobs.redis.connection import mask_url, reset_clients
+from tests import acl
 from tests.helpers import Worker
 
 BASE_URL = os.environ.get("JOBS_TEST_REDIS", "redis://127.0.0.1:6379").rstrip("/")
@@ -48,24 +61,91 @@ def _lock_database() -> tuple[int, IO[str]]:
     raise RuntimeError("every Redis test database 1-15 is locked by another test run")
 
 
+@dataclass(frozen=True)
+class AppUser:
+    """Who the application code is in this run: the ACL user, or the admin and why."""
+
+    acl: bool
+    why: str = ""
+
+
+@functools.cache
+def app_user() -> AppUser:
+    """Create the least-privilege user on the test server (once per run; idempotent)."""
+    if not acl.wanted():
+        return AppUser(acl=False, why="JOBS_TEST_ACL=0")
+    admin = redis.Redis.from_url(f"{BASE_URL}/0", socket_connect_timeout=2, socket_timeout=5)
+    try:
+        acl.create_user(admin)
+    except (redis.RedisError, RuntimeError) as exc:
+        return AppUser(acl=False, why=f"the server refused the ACL user: {exc}")
+    finally:
+        admin.close()
+    return AppUser(acl=True)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    user = app_user()
+    if user.acl:
+        who = f"ACL user {acl.USER!r} allowed only the commands of tests/acl.py"
+    else:
+        who = f"the admin user, NOT least privilege ({user.why})"
+    return [f"redis: {mask_url(BASE_URL)}; application code runs as {who}"]
+
+
+# The database of this run once `redis_url` was used: the ACL LOG check looks at it.
+_app_databases: list[int] = []
+
+
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """URL of this run's private Redis database; also put in the settings and environment."""
+def redis_admin_url() -> Iterator[str]:
+    """URL of this run's private Redis database as the admin: FLUSHDB, SCAN, inspection."""
     db, handle = _lock_database()
-    url = f"{BASE_URL}/{db}"
+    yield f"{BASE_URL}/{db}"
+    handle.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_admin_url: str) -> Iterator[str]:
+    """URL of this run's database for application code: the least-privilege ACL user.
+
+    Also put in the settings and the environment (worker and command subprocesses).
+    """
+    url = acl.user_url(redis_admin_url) if app_user().acl else redis_admin_url
+    if app_user().acl:
+        _app_databases.append(int(redis_admin_url.rsplit("/", 1)[1]))
     os.environ["REDIS_URL"] = url
+    os.environ[acl.ADMIN_ENV] = redis_admin_url
     jobs_settings = {**getattr(settings, "JOBS", {}), "REDIS_URL": url}
     with override_settings(JOBS=jobs_settings):
         reset_clients()
         yield url
     reset_clients()
-    handle.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_acl_denials() -> Iterator[None]:
+    """At the end of the run: the ACL user was refused nothing on this run's database."""
+    began = time.monotonic()
+    yield
+    if not _app_databases:
+        return
+    admin = redis.Redis.from_url(f"{BASE_URL}/0")
+    try:
+        refused = acl.denials(admin, _app_databases[0], time.monotonic() - began + 1)
+    finally:
+        admin.close()
+    summary = ", ".join(f"{e['object']} ({e['reason']}, {e['count']}x)" for e in refused)
+    assert not refused, (
+        f"ACL LOG: refused to {acl.USER!r}: {summary}. If the project needs a command, add it "
+        f"to tests/acl.py and the README; else use an allowed one. Entries: {refused}"
+    )
 
 
 @pytest.fixture
-def redis_client(redis_url: str) -> Iterator[redis.Redis]:
-    """A client on the private database, flushed before the test starts."""
-    client = redis.Redis.from_url(redis_url)
+def redis_client(redis_admin_url: str, redis_url: str) -> Iterator[redis.Redis]:
+    """An admin client on the private database, flushed before the test starts."""
+    client = redis.Redis.from_url(redis_admin_url)
     client.flushdb()
     yield client
     client.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import redis
+
+from tests import acl
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -61,7 +64,7 @@ class Worker:
 
     def identity(self) -> str | None:
         """This process's identity once its first heartbeat is in Redis."""
-        client = redis.Redis.from_url(self.redis_url)
+        client = redis.Redis.from_url(acl.admin_url(self.redis_url))  # the test's, not the app's
         try:
             for member in client.smembers("processes"):
                 info = client.hget(member, "info")
@@ -141,6 +144,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@functools.cache
+def redis_server_version() -> tuple[int, ...]:
+    """The version of the redis-server binary PrivateRedis starts, e.g. (7, 0, 15)."""
+    output = subprocess.run(
+        [redis_server_binary(), "--version"], capture_output=True, text=True, check=True, timeout=10
+    ).stdout
+    # "Redis server v=7.0.15 sha=..."
+    return acl.parse_version(output.split("v=", 1)[1].split()[0])
+
+
 def redis_server_binary() -> str:
     import shutil
 
@@ -158,12 +171,21 @@ def redis_server_binary() -> str:
 
 
 class PrivateRedis:
-    """A redis-server of our own on a spare port, for tests that stop and restart it."""
+    """A redis-server of our own on a spare port, for tests that stop and restart it.
+
+    `url` is for application code (workers, the settings): the least-privilege user of
+    tests/acl.py, which the server has from its command line, so it is there from the
+    first connection, after every restart too. `admin_url` and `client()` are the admin's,
+    for the test's own SHUTDOWN, CLIENT PAUSE, CONFIG and inspection. Without ACLs
+    (JOBS_TEST_ACL=0, or a server older than 6.2) `url` is the admin's too.
+    """
 
     def __init__(self, directory: Path, port: int | None = None) -> None:
         self.port = port or free_port()
         self.directory = directory
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.admin_url = f"redis://127.0.0.1:{self.port}/0"
+        self.acl = acl.wanted() and redis_server_version() >= acl.LEAST_VERSION
+        self.url = acl.url(self.port) if self.acl else self.admin_url
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, *extra: str) -> None:
@@ -177,7 +199,10 @@ class PrivateRedis:
             "--save",
             "",
         ]
-        command += ["--appendonly", "no", "--dir", str(self.directory), *extra]
+        command += ["--appendonly", "no", "--dir", str(self.directory)]
+        if self.acl:
+            command += ["--user", acl.USER, *acl.rules(redis_server_version())]
+        command += extra
         self.process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -199,4 +224,5 @@ class PrivateRedis:
         self.process = None
 
     def client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.url)
+        """An admin client (the application code's URL is `url`)."""
+        return redis.Redis.from_url(self.admin_url)

@@ -63,7 +63,7 @@ class BeatWatcher(threading.Thread):
 
 def test_gil_holding_jobs_are_never_recovered_while_their_worker_lives(
     redis_client: redis.Redis,
-    redis_url: str,
+    redis_admin_url: str,
     start_worker: WorkerFactory,
     ledger: Ledger,
     profile: Profile,
@@ -75,7 +75,7 @@ def test_gil_holding_jobs_are_never_recovered_while_their_worker_lives(
     identity = spinner.wait_ready()
     jids = [SpinJob.perform_async(spin) for _ in range(THREADS)]
     wait_for(lambda: len(ledger.events("start")) == THREADS, 20, what="every thread spinning")
-    watcher = BeatWatcher(redis.Redis.from_url(redis_url), identity)
+    watcher = BeatWatcher(redis.Redis.from_url(redis_admin_url), identity)  # PTTL: admin
     watcher.start()
     # The would-be rescuer looks for dead processes at start and on every beat.
     rescuer = start_worker("-c", "2", "-q", "default", env=ledger.env)

@@ -10,10 +10,16 @@ import redis
 
 from jobs import Discard, Job, Retry
 from jobs.conf import get_settings
+from tests import acl
 
 
 def ledger() -> redis.Redis:
-    return redis.Redis.from_url(get_settings().REDIS_URL)
+    """The test's bookkeeping connection: the admin's, on the server the worker uses.
+
+    The test jobs' own commands (BLPOP, SET) are not the project's, so they are not
+    the least-privilege user's (tests/acl.py).
+    """
+    return redis.Redis.from_url(acl.admin_url(get_settings().REDIS_URL))
 
 
 class RecordJob(Job):

@@ -70,7 +70,7 @@ from jobs.worker.health import RedisHealth
 from jobs.worker.poller import Poller
 client = redis.Redis.from_url(os.environ["REDIS_URL"])
 poller = Poller(client, Clock(), RedisHealth("test"), 1.0, threading.Event())
-client.set("poller:ready", 1)
+client.sadd("poller:ready", os.getpid())
 while True:
     poller.poll_once()
 """

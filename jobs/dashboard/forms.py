@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 
 from jobs.api.search import MAX_QUERY
 
@@ -28,6 +29,20 @@ def clamp_int(raw: object, default: int, low: int, high: int) -> int:
     except (TypeError, ValueError):
         return default
     return max(low, min(high, value))
+
+
+def clean_query(raw: Mapping[str, Any], values: Mapping[str, object]) -> QueryDict:
+    """The parameters a page's own links carry: `values`, as used, for names `raw` had.
+
+    Links never repeat the raw query string: names the page does not read are dropped
+    and each value is the one the page used (clamped, trimmed), so nothing hostile or
+    huge is carried from one page to the next.
+    """
+    query = QueryDict(mutable=True)
+    for name, value in values.items():
+        if name in raw and value not in (None, ""):
+            query[name] = str(value)
+    return query
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,13 @@ class ListParams:
             query=str(params.get("q") or "").strip()[:MAX_QUERY],
             newest_first=newest_first,
         )
+
+    def link_query(self, raw: Mapping[str, Any], per_page: int | None = None) -> QueryDict:
+        """The links' parameters (`clean_query`); `per_page` if the page lowered it."""
+        order = "newest" if self.newest_first else "oldest"
+        size = self.per_page if per_page is None else per_page
+        values = {"q": self.query, "order": order, "per_page": size, "page": self.page}
+        return clean_query(raw, values)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,16 @@
-"""Security headers put on every dashboard response, refusals included."""
+"""Security headers put on every dashboard response, refusals included; safe redirects."""
 
 from __future__ import annotations
 
-from django.http import HttpResponseBase
+import re
+from urllib.parse import unquote, urlsplit
+
+from django.http import HttpRequest, HttpResponseBase
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+# A path segment a browser resolves as "." or ".." once decoded, with either separator.
+_DOT_SEGMENT = re.compile(r"(^|[/\\])\.{1,2}($|[/\\])")
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -32,3 +40,22 @@ def secure(response: HttpResponseBase) -> HttpResponseBase:
     for name, value in HEADERS.items():
         response[name] = value
     return response
+
+
+def is_dashboard_url(target: str, request: HttpRequest) -> bool:
+    """Whether redirecting to `target` keeps the browser inside the dashboard.
+
+    Only a path on this host under the dashboard's root: no scheme or host, no control
+    character, and no `.` or `..` segment (percent-encoded or with backslashes, which
+    browsers resolve too) that would climb out of it.
+    """
+    if not target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
+        return False
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return False
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or _DOT_SEGMENT.search(unquote(parts.path)):
+        return False
+    return parts.path.startswith(reverse("jobs:index"))

@@ -41,6 +41,12 @@ def r(redis_client: redis.Redis) -> redis.Redis:
 
 
 @pytest.fixture
+def superuser(transactional_db: None, django_user_model: Any) -> Any:
+    """A superuser with a password, for the browser tests (live server: transactional)."""
+    return django_user_model.objects.create_superuser("boss", "boss@example.com", "correct horse")
+
+
+@pytest.fixture
 def staff(db: None, django_user_model: Any) -> Any:
     """A staff user with the dashboard's change permission (may act)."""
     user = django_user_model.objects.create_user("operator", password=None, is_staff=True)

@@ -1,5 +1,6 @@
 """End to end in headless Debian chromium: log in, retry a job a real worker then runs,
-every page with hostile data and no dialog, and screenshots (desktop, phone, dark)."""
+bulk actions, and screenshots (desktop, phone, dark). Hostile data in the browser, on
+every route, is tests/security/test_browser.py."""
 
 from __future__ import annotations
 
@@ -10,12 +11,10 @@ from typing import Any
 import pytest
 import redis
 from django.test import Client
-from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from tests.dashboard.scenery import RECURRING_SCHEDULE, seed_realistic, seed_recurring
 from tests.dashboard.seed import add, failed
-from tests.dashboard.test_security import hostile_urls, seed_hostile, seed_hostile_schedule
 from tests.helpers import ROOT, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -39,11 +38,6 @@ def shot(page: Page, name: str, full_page: bool = True) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
-
-
-@pytest.fixture
-def superuser(transactional_db: None, django_user_model: Any) -> Any:
-    return django_user_model.objects.create_superuser("boss", "boss@example.com", "correct horse")
 
 
 def logged_in_context(browser: Browser, base_url: str, user: Any, **options: Any) -> BrowserContext:
@@ -114,35 +108,6 @@ def test_log_in_retry_a_failed_job_and_watch_it_run(
     shot(page, "flow-2-dashboard-after")
     assert watched["dialogs"] == []
     assert watched["csp"] == []
-
-
-def test_every_page_with_hostile_data_fires_no_dialog(
-    page: Page,
-    live_server: Any,
-    superuser: Any,
-    redis_client: redis.Redis,
-    watched: dict[str, list[str]],
-    settings: Any,
-) -> None:
-    seed_hostile(redis_client)
-    seed_hostile_schedule(settings, redis_client)
-    client = Client()
-    client.force_login(superuser)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    urls = [u for u in hostile_urls(redis_client) if "stats.json" not in u and "metrics" not in u]
-    for index, url in enumerate(urls):
-        page.goto(live_server.url + url)
-        page.locator("details").evaluate_all("els => els.forEach(e => e.open = true)")
-        page.wait_for_timeout(150)
-        if index < 12:
-            shot(page, f"xss-{index:02d}")
-    page.goto(live_server.url + reverse("jobs:index"))
-    page.wait_for_timeout(1500)  # let the graphs draw hostile-free data, and polls run
-    assert watched["dialogs"] == []
-    assert watched["csp"] == []
-    assert page.evaluate("typeof window.alertFired") == "undefined"
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,11 @@
 """The one gate every dashboard route goes through, and what all pages share.
 
-1. `DashboardView.dispatch` authenticates (session staff or Basic), refuses methods a
-   route does not take (405), refuses acting without the change permission (403),
-   turns a Redis outage into a readable 503 page, and puts the security headers on
-   every response, refusals included.
+1. `DashboardView.dispatch` checks CSRF (Django's own check, as the admin runs it, so
+   a forged POST's 403 carries the headers too, and the check holds even in a project
+   without CsrfViewMiddleware), authenticates (session staff or Basic), refuses
+   methods a route does not take (405), refuses acting without the change permission
+   (403), turns a Redis outage into a readable 503 page, and puts the security headers
+   on every response, refusals included.
 2. `PageView` renders a template inside the admin's look with the navigation, its
    live counts and the admin's own context (header, sidebar, theme toggle).
 3. `ActionView` takes POSTs only and redirects back with a message.
@@ -15,19 +17,20 @@ from typing import Any, ClassVar
 
 import redis
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponseBase, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponseBase, HttpResponseForbidden, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from jobs.api import overview
 from jobs.conf import get_settings
 from jobs.dashboard.auth import Access, authenticate
 from jobs.dashboard.converters import SETS
 from jobs.dashboard.forms import DEFAULT_INTERVAL
-from jobs.dashboard.security import secure
+from jobs.dashboard.security import is_dashboard_url, secure
 from jobs.redis.connection import get_redis, mask_url
 
 # (tab id, label, URL name, URL args, overview number shown beside it)
@@ -46,25 +49,28 @@ class DashboardView(View):
     acts: ClassVar[bool] = False
     access: Access
 
+    @method_decorator(csrf_exempt)  # not skipped: checked below, inside the headers
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return secure(csrf_protect(self.gate)(request, *args, **kwargs))
+
+    def gate(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """Access, method and permission checks, then the view; errors become pages."""
         outcome = authenticate(request)
         if isinstance(outcome, HttpResponseBase):
-            return secure(outcome)
+            return outcome
         self.access = outcome
         method = (request.method or "").lower()
         if method not in self.http_method_names or not hasattr(self, method):
-            return secure(self.http_method_not_allowed(request, *args, **kwargs))
+            return self.http_method_not_allowed(request, *args, **kwargs)
         if self.acts and not outcome.can_act:
-            return secure(
-                HttpResponseForbidden("You may look but not act: ask for the permission.")
-            )
+            return HttpResponseForbidden("You may look but not act: ask for the permission.")
         try:
             response = super().dispatch(request, *args, **kwargs)
             if isinstance(response, TemplateResponse):
                 response.render()  # inside the try: Redis is read lazily by templates too
         except redis.RedisError as exc:
             response = self.unavailable(request, exc)
-        return secure(response)
+        return response
 
     @property
     def client(self) -> redis.Redis:
@@ -96,6 +102,10 @@ class PageView(DashboardView):
         context = self.page_context(**kwargs)
         status = int(context.pop("status", 200))
         full = {**self.shared_context(), **context}
+        # Where actions come back to: this page with its own parameters (never the raw
+        # query string, which a form on every row would repeat hundreds of times).
+        query = full["query"].urlencode()
+        full["here"] = f"{request.path}?{query}" if query else request.path
         return TemplateResponse(request, self.template_name, full, status=status)
 
     def page_context(self, **kwargs: Any) -> dict[str, Any]:
@@ -123,6 +133,7 @@ class PageView(DashboardView):
             "overview": numbers,
             "can_act": self.access.can_act,
             "interval": DEFAULT_INTERVAL,
+            "query": QueryDict(),  # what the page's links carry; pages with parameters set it
         }
 
 
@@ -135,12 +146,7 @@ class ActionView(DashboardView):
     def back(self, default: str) -> HttpResponseBase:
         """Redirect to the form's `next` if it is a dashboard URL here, else to `default`."""
         target = str(self.request.POST.get("next") or "")
-        safe = url_has_allowed_host_and_scheme(
-            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
-        )
-        if safe and target.startswith(reverse("jobs:index")):
-            return redirect(target)
-        return redirect(default)
+        return redirect(target if is_dashboard_url(target, self.request) else default)
 
     def say(self, text: str, level: int = messages.SUCCESS) -> None:
         """Show `text` on the next page (silently skipped without the messages app)."""

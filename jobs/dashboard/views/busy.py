@@ -35,6 +35,7 @@ class BusyView(PageView):
             "threads": sum(process.concurrency or 0 for process in alive),
             "busy_total": sum(process.busy for process in alive),
             "process_total": len(alive),
+            "query": params.link_query(self.request.GET, per_page),
         }
 
 

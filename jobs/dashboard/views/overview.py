@@ -17,6 +17,7 @@ from jobs.dashboard.forms import (
     MAX_HISTORY_DAYS,
     MAX_INTERVAL,
     clamp_int,
+    clean_query,
 )
 from jobs.dashboard.views.base import DashboardView, PageView
 from jobs.redis.connection import server_time
@@ -39,6 +40,7 @@ class IndexView(PageView):
             "intervals": INTERVALS,
             "days": days,
             "history_days": HISTORY_DAYS,
+            "query": clean_query(params, {"interval": interval, "days": days}),
         }
 
 

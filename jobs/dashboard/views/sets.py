@@ -34,6 +34,7 @@ class SortedSetView(PageView):
             "pager": Pager(params.page, params.per_page, found.total),
             "params": params,
             "per_page_choices": PER_PAGE_CHOICES,
+            "query": params.link_query(self.request.GET),
         }
 
 

@@ -1,0 +1,110 @@
+"""Wrong Basic passwords take as long whether they share nothing or all but the last char.
+
+Attempts of the two kinds alternate in pairs, in random order within each pair, so
+drift (CPU frequency, other processes, GC) falls on both alike. The test reports each
+kind's median and the spread (interquartile range) of all attempts, and asserts only
+that the medians differ by less than half that spread: a comparison that stops at the
+first wrong character, with a password this long, would fail it by a wide margin,
+while a constant-time one passes however loaded the machine is. The same method is
+pointed at a deliberately leaky `==` on long strings for the figures (not asserted),
+to show what a leak looks like on this machine.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from jobs.dashboard import auth
+from tests.dashboard.conftest import BASIC_USER, basic_header
+from tests.figures import Profile, Reporter
+
+PASSWORD = "".join(random.Random(9).choice("abcdefghijkmnpqrstuvwxyz23456789") for _ in range(4096))
+NOTHING_IN_COMMON = "#" * len(PASSWORD)  # "#" is not in the alphabet above
+ALL_BUT_LAST = PASSWORD[:-1] + "#"
+BAND = 0.5  # of the interquartile range of all attempts
+
+
+def duel(first: Callable[[], Any], second: Callable[[], Any], pairs: int) -> dict[str, float]:
+    """Time `pairs` calls of each, alternating, in random order within each pair (in µs)."""
+    rng = random.Random(1)
+    times: dict[int, list[float]] = {0: [], 1: []}
+    calls = (first, second)
+    for _ in range(20):  # warm up both paths
+        first(), second()
+    for _ in range(pairs):
+        order = (0, 1) if rng.random() < 0.5 else (1, 0)
+        for which in order:
+            began = time.perf_counter_ns()
+            calls[which]()
+            times[which].append((time.perf_counter_ns() - began) / 1000)
+    everything = sorted(times[0] + times[1])
+    quartiles = statistics.quantiles(everything, n=4)
+    first_median, second_median = statistics.median(times[0]), statistics.median(times[1])
+    return {
+        "none_median_us": first_median,
+        "all_but_one_median_us": second_median,
+        "difference_us": second_median - first_median,
+        "iqr_us": quartiles[2] - quartiles[0],
+    }
+
+
+def report(figures: Reporter, name: str, result: dict[str, float], pairs: int) -> None:
+    figures(
+        name,
+        pairs=pairs,
+        none_median_us=round(result["none_median_us"], 2),
+        all_but_one_median_us=round(result["all_but_one_median_us"], 2),
+        difference_us=round(result["difference_us"], 2),
+        iqr_us=round(result["iqr_us"], 2),
+        difference_in_iqr=round(result["difference_us"] / max(result["iqr_us"], 1e-9), 3),
+    )
+
+
+@pytest.fixture
+def long_password(settings: Any) -> str:
+    settings.JOBS = {**settings.JOBS, "ADMIN_USERNAME": BASIC_USER, "ADMIN_PASSWORD": PASSWORD}
+    return PASSWORD
+
+
+def test_wrong_passwords_answer_in_the_same_time_over_http(
+    long_password: str, db: None, profile: Profile, figures: Reporter
+) -> None:
+    none = Client(HTTP_AUTHORIZATION=basic_header(BASIC_USER, NOTHING_IN_COMMON))
+    close = Client(HTTP_AUTHORIZATION=basic_header(BASIC_USER, ALL_BUT_LAST))
+    assert none.get("/admin/jobs/metrics").status_code == 401
+    assert close.get("/admin/jobs/metrics").status_code == 401
+    pairs = profile.pick(600, 5000)
+    result = duel(
+        lambda: none.get("/admin/jobs/metrics"), lambda: close.get("/admin/jobs/metrics"), pairs
+    )
+    report(figures, "wrong-password timing, HTTP", result, pairs)
+    assert abs(result["difference_us"]) < BAND * result["iqr_us"]
+
+
+def test_the_comparison_itself_takes_the_same_time(
+    long_password: str, profile: Profile, figures: Reporter
+) -> None:
+    pairs = profile.pick(20_000, 200_000)
+    result = duel(
+        lambda: auth.basic_auth_matches(BASIC_USER, NOTHING_IN_COMMON),
+        lambda: auth.basic_auth_matches(BASIC_USER, ALL_BUT_LAST),
+        pairs,
+    )
+    report(figures, "wrong-password timing, compare", result, pairs)
+    assert abs(result["difference_us"]) < BAND * result["iqr_us"]
+
+
+def test_what_a_leak_would_look_like(profile: Profile, figures: Reporter) -> None:
+    """Not asserted: the same measurement of `==`, which stops at the first difference."""
+    secret = PASSWORD.encode() * 256  # 1 MiB: memcmp's early exit becomes measurable
+    early, late = b"#" + secret[1:], secret[:-1] + b"#"
+    pairs = profile.pick(2000, 20_000)
+    result = duel(lambda: secret == early, lambda: secret == late, pairs)
+    report(figures, "leaky == for comparison (not asserted)", result, pairs)

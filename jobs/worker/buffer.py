@@ -1,8 +1,9 @@
 """Where idle processor threads wait for work that the blockers fetched.
 
-Busy threads fetch for themselves (see fetch.py). A thread finds nothing to
-fetch, becomes idle and waits here; blocker threads wait in BLMOVE on every
-queue meanwhile and hand over what arrives. A thread woken with such a job
+Busy threads fetch for themselves (see fetch.py); the extra jobs of a prefetch
+wait here too, and a thread that finishes a job takes one before fetching. A
+thread finds nothing to fetch, becomes idle and waits here; blocker threads
+wait in BLMOVE on every queue meanwhile and hand over what arrives. A thread woken with such a job
 nudges one more idle thread to try fetching for itself, so a burst of jobs
 wakes the pool one round trip at a time instead of one job at a time.
 """
@@ -10,6 +11,7 @@ wakes the pool one round trip at a time instead of one job at a time.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from typing import Final
 
@@ -29,6 +31,7 @@ class WorkBuffer:
         self._cond = threading.Condition(lock)  # idle threads wait here
         self._blockers = threading.Condition(lock)  # blockers wait here for an idle thread
         self._items: deque[bytes] = deque()
+        self._since: deque[float] = deque()  # when each item arrived (monotonic), same order
         self._idle = 0
         self._nudges = 0
         self._closed = False
@@ -44,8 +47,30 @@ class WorkBuffer:
             if self._closed or self._idle <= len(self._items):
                 return False
             self._items.append(job)
+            self._since.append(time.monotonic())
             self._cond.notify()
             return True
+
+    def stash(self, jobs: list[bytes]) -> None:
+        """Keep jobs a busy thread fetched beyond its own, for the next thread to get free."""
+        with self._cond:
+            self._items.extend(jobs)
+            self._since.extend([time.monotonic()] * len(jobs))
+            self._cond.notify(len(jobs))
+
+    def take_stale(self, max_age: float) -> list[bytes]:
+        """Remove and return the jobs that have waited here longer than `max_age` seconds.
+
+        Prefetched jobs are meant for a thread about to get free; when every thread is
+        held up by long jobs they must go back to their queue for other workers.
+        """
+        oldest = time.monotonic() - max_age
+        with self._cond:
+            stale: list[bytes] = []
+            while self._since and self._since[0] < oldest:
+                self._since.popleft()
+                stale.append(self._items.popleft())
+            return stale
 
     def take(self, timeout: float) -> bytes | _Nudge | None:
         """Wait as an idle thread: a job, NUDGE, or None on timeout or once closed and empty."""
@@ -56,6 +81,7 @@ class WorkBuffer:
                 if not self._items and not self._nudges and not self._closed:
                     self._cond.wait(timeout)
                 if self._items:
+                    self._since.popleft()
                     return self._items.popleft()
                 if self._nudges:
                     self._nudges -= 1
@@ -67,7 +93,18 @@ class WorkBuffer:
     def poll(self) -> bytes | None:
         """A job waiting here, without waiting."""
         with self._cond:
-            return self._items.popleft() if self._items else None
+            if not self._items:
+                return None
+            self._since.popleft()
+            return self._items.popleft()
+
+    def drain(self) -> list[bytes]:
+        """Take every job waiting here (a stop gives them back to their queues)."""
+        with self._cond:
+            jobs = list(self._items)
+            self._items.clear()
+            self._since.clear()
+            return jobs
 
     def snapshot(self) -> list[bytes]:
         """The jobs waiting here now (for the reconciler)."""

@@ -255,6 +255,8 @@ class Launcher:
     def _shutdown(self) -> int:
         timeout = self.options.timeout
         self.quiet()
+        # Fetched, not started: back to the head of their queues now, not after the wait.
+        self.fetcher.give_back(self.buffer.drain())
         self.fetcher.join(timeout=3.0)
         idle = self.manager.wait_idle(timeout)
         self.manager.stop()

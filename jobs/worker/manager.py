@@ -1,16 +1,19 @@
 """The processor threads, and the watchdog that enforces per-job timeouts.
 
-1. N threads each fetch a job (acknowledging the previous one in the same
-   round trip), run it, and hand failures to the acker; idle threads wait in
-   the work buffer for what the blockers fetch.
+1. N threads each fetch a job (acknowledging the ones they finished in the
+   same round trip), run it, and hand failures to the acker; idle threads wait
+   in the work buffer for what the blockers fetch. While the queue stays deep a
+   fetch takes several jobs (fetch.PREFETCH); the extras go to the buffer, and a
+   thread that finishes a job takes one there, handing its ack to the acker.
 2. A job past its `timeout` gets a JobTimeout raised in its thread. Python can
    only deliver that between bytecodes, so a job blocked in C (sleep, a socket
    read) may not notice: after a short grace the watchdog records the timeout
    itself (retry, as any failure), abandons the thread (its eventual result is
    ignored) and starts a replacement, so the pool never ends a thread short.
 3. The running table feeds the heartbeat's busy count and `<identity>:work`.
-4. Each thread's hand (the job it fetched, runs, or has finished and not yet
-   acknowledged) lets the reconciler tell our jobs from strays (reconcile.py).
+4. Each thread's hand (the job it fetched or runs, and those it finished and
+   has not yet acknowledged) lets the reconciler tell our jobs from strays
+   (reconcile.py).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from jobs.job import Job
 from jobs.payload import Payload
 from jobs.worker.acker import Acker, Completion
 from jobs.worker.buffer import WorkBuffer
-from jobs.worker.fetch import Fetcher
+from jobs.worker.fetch import PREFETCH, Fetcher
 from jobs.worker.health import Backoff, RedisHealth
 from jobs.worker.processor import Processor, timeout_of
 
@@ -37,6 +40,11 @@ logger = logging.getLogger("jobs.worker")
 # Seconds a timed-out job gets to react to JobTimeout before its thread is abandoned.
 TIMEOUT_GRACE = 1.0
 WATCHDOG_PERIOD = 0.1
+# A thread prefetches only after a job shorter than this: the extras then wait for a
+# thread about to get free, not behind long jobs while other workers idle.
+PREFETCH_AFTER_JOBS_UNDER = 0.005
+# Prefetched jobs no thread took within this many seconds go back to their queue.
+STASH_MAX_WAIT = 0.25
 
 
 @dataclass
@@ -61,6 +69,15 @@ class Running:
             return True
 
 
+@dataclass
+class _Slot:
+    """One processor thread's fetch state."""
+
+    done: list[bytes] = field(default_factory=list)  # finished, acked with the next fetch
+    want: int = 1  # jobs to ask for in the next fetch, while jobs are short
+    short: bool = False  # the thread's last job took under PREFETCH_AFTER_JOBS_UNDER
+
+
 class Manager:
     """Owns the processor threads and what each is running."""
 
@@ -82,9 +99,9 @@ class Manager:
         self.acker = acker
         self._lock = threading.Condition()
         self._running: dict[threading.Thread, Running] = {}
-        # The job each thread holds from its fetch until its ack is sent; written only
-        # by that thread, read (as a copy) by the reconciler.
-        self._hands: dict[threading.Thread, bytes | None] = {}
+        # The jobs each thread holds from their fetch until their ack is sent; written
+        # only by that thread, read by the reconciler.
+        self._hands: dict[threading.Thread, tuple[bytes, ...]] = {}
         self._abandoned: set[threading.Thread] = set()
         self._stopping = threading.Event()
         self._serial = 0
@@ -102,7 +119,7 @@ class Manager:
 
     def held(self) -> list[bytes]:
         """Every job a processor thread holds or the buffer keeps: fetched and not yet acked."""
-        hands = [raw for raw in list(self._hands.values()) if raw is not None]
+        hands = [raw for hand in list(self._hands.values()) for raw in hand]
         return hands + self.buffer.snapshot()
 
     def busy(self) -> int:
@@ -140,17 +157,19 @@ class Manager:
 
     def _work(self) -> None:
         me = threading.current_thread()
-        done: bytes | None = None  # finished, acknowledged with the next fetch
+        slot = _Slot()
         try:
             while me not in self._abandoned:
-                raw, done = self._next(done)
-                self._hands[me] = raw  # `done` was acked or handed to the acker
+                raw = self._next(slot)
+                self._hands[me] = (*slot.done, raw) if raw is not None else tuple(slot.done)
                 if raw is None:
                     if self.buffer.closed and not len(self.buffer):
                         return
                     continue
+                began = time.perf_counter()
                 try:
                     completion = self._one(me, raw)
+                    slot.short = time.perf_counter() - began < PREFETCH_AFTER_JOBS_UNDER
                 except JobTimeout:  # delivered after the job itself had returned
                     continue
                 except Exception:
@@ -159,40 +178,57 @@ class Manager:
                 if completion is None:
                     continue
                 if completion.kind == "ack":
-                    done = completion.raw
+                    slot.done.append(completion.raw)
                 else:
                     self.acker.submit(completion)
         finally:
-            if done is not None:
-                self.acker.submit(Completion(done))
+            self._hand_over_acks(slot)
             self._hands.pop(me, None)
 
-    def _next(self, done: bytes | None) -> tuple[bytes | None, bytes | None]:
-        """The next job to run, and the ack still to send (the one given, unless sent)."""
-        raw = self.buffer.poll()
+    def _next(self, slot: _Slot) -> bytes | None:
+        """The next job to run; acknowledges the slot's finished jobs when it goes to Redis."""
+        raw = self._accept(self.buffer.poll())
         if raw is not None:
-            if done is not None:
-                self.acker.submit(Completion(done))  # not left waiting behind a job handed over
-            return raw, None
+            # The ack goes to the acker (which batches them), not left waiting behind
+            # this job: a thread holds at most one finished job unacknowledged.
+            self._hand_over_acks(slot)
+            return raw
         try:
-            raw = self.fetcher.ack_and_fetch(done)
+            jobs = self.fetcher.ack_and_fetch(slot.done, slot.want if slot.short else 1)
         except redis.RedisError as exc:
             self.health.failed(exc, "fetch")
-            if done is not None:
-                self.acker.submit(Completion(done))  # the acker retries until Redis is back
+            self._hand_over_acks(slot)  # the acker retries until Redis is back
+            slot.want = 1
             self._stopping.wait(self._backoff.next())
-            return None, None
+            return None
+        slot.done.clear()
         self.health.succeeded()
         self._backoff.reset()
-        if raw is not None:
-            return raw, None
+        # A full fetch says the queue is deep: take more next time; anything less, one.
+        slot.want = min(slot.want * 2, PREFETCH) if slot.short and len(jobs) >= slot.want else 1
+        if jobs:
+            if len(jobs) > 1:
+                self.buffer.stash(jobs[1:])
+            return jobs[0]
         if self.fetcher.single_queue:
-            return self._wait_in_redis(), None
+            return self._wait_in_redis()
         waited = self.buffer.take(timeout=1.0)
         if isinstance(waited, bytes):
             self.buffer.nudge()  # a burst may have arrived: wake one more thread
-            return waited, None
-        return None, None
+            return self._accept(waited)
+        return None
+
+    def _hand_over_acks(self, slot: _Slot) -> None:
+        for raw in slot.done:
+            self.acker.submit(Completion(raw))
+        slot.done.clear()
+
+    def _accept(self, raw: bytes | None) -> bytes | None:
+        """`raw` from the buffer, unless the worker went quiet: then it goes back to its queue."""
+        if raw is not None and not self.fetcher.fetching.is_set():
+            self.fetcher.give_back([raw])
+            return None
+        return raw
 
     def _wait_in_redis(self) -> bytes | None:
         try:
@@ -224,6 +260,9 @@ class Manager:
 
     def _watchdog(self) -> None:
         while not self._stopping.wait(WATCHDOG_PERIOD):
+            stale = self.buffer.take_stale(STASH_MAX_WAIT)
+            if stale:  # in a thread of its own: a Redis outage must not hold up timeouts
+                threading.Thread(target=self.fetcher.give_back, args=(stale,), daemon=True).start()
             now = time.monotonic()
             for thread, run in self.running_items():
                 if run.timeout is None or now - run.started < run.timeout:

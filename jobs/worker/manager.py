@@ -47,6 +47,11 @@ PREFETCH_AFTER_JOBS_UNDER = 0.005
 STASH_MAX_WAIT = 0.25
 
 
+# One lock for every claim (a job's end, or the watchdog giving up on it): taken once
+# per job, so one shared lock costs less than a new lock for each job.
+_CLAIMS = threading.Lock()
+
+
 @dataclass
 class Running:
     """One job in one thread; `claim()` decides once who reports its end."""
@@ -59,10 +64,9 @@ class Running:
     started: float = field(default_factory=time.monotonic)
     interrupted_at: float | None = None
     _claimed: bool = False
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def claim(self) -> bool:
-        with self._lock:
+        with _CLAIMS:
             if self._claimed:
                 return False
             self._claimed = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -54,6 +55,10 @@ class Command(BaseCommand):
         launcher = Launcher(
             WorkerOptions(concurrency, order, float(timeout), options["tag"], settings)
         )
+        # Everything loaded so far (Django, the apps, the jobs) lives as long as the process:
+        # keep it out of the collector's full passes, which otherwise walk it again and again.
+        gc.collect()
+        gc.freeze()
         code = launcher.run()
         writer = joblog.installed()
         if writer is not None:

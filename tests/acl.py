@@ -7,10 +7,11 @@ is denied, CONFIG, FLUSHALL, FLUSHDB, KEYS, DEBUG, SHUTDOWN and EVAL of ad-hoc s
 included.
 
 The whole test suite runs its application code as this user (tests/conftest.py: the
-Django test process, every worker and management-command subprocess; tests.helpers'
-PrivateRedis for private servers); the fixtures keep an admin connection for FLUSHDB,
-SCAN and inspection. The user is named for the tests, so a shared server's `default`
-user and any real `jobs` user are left alone.
+Django test process, every worker and management-command subprocess, and the library
+calls of unit tests through the `app_redis` fixture; tests.helpers' PrivateRedis for
+private servers); the fixtures keep an admin connection for FLUSHDB, SCAN and inspection.
+The user is named for the tests, so a shared server's `default` user and any real `jobs`
+user are left alone.
 """
 
 from __future__ import annotations

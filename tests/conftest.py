@@ -8,11 +8,13 @@ its own server.
 Least privilege: the application code of every test (the Django test process through
 JOBS["REDIS_URL"], every worker and management command through $REDIS_URL) logs in as
 the ACL user of tests/acl.py, allowed only the commands the project uses; `redis_url`
-is that user's URL. The fixtures keep the admin connection (`redis_admin_url`,
-`redis_client`) for FLUSHDB, SCAN and inspection. The pytest header says which user the
-application code is; it is the admin only with JOBS_TEST_ACL=0 or when the server
-refuses ACL SETUSER (Redis < 6.2, or an admin without the right). At the end of the
-run, ACL LOG must hold no denial for that user on this run's database.
+is that user's URL, and `app_redis` a client as that user, for tests that hand a client
+to code of the `jobs` package. The fixtures keep the admin connection (`redis_admin_url`,
+`redis_client`) for FLUSHDB, SCAN and the test's own setup and inspection. The pytest
+header says which user the application code is; it is the admin only with
+JOBS_TEST_ACL=0 or when the server refuses ACL SETUSER (Redis < 6.2, or an admin without
+the right). At the end of the run, ACL LOG must hold no denial for that user on this
+run's database.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import redis
 from django.conf import settings
 from django.test.utils import override_settings
 
-from jobs.redis.connection import mask_url, reset_clients
+from jobs.redis.connection import make_client, mask_url, reset_clients
 from tests import acl
 from tests.helpers import Worker
 
@@ -147,6 +149,20 @@ def redis_client(redis_admin_url: str, redis_url: str) -> Iterator[redis.Redis]:
     """An admin client on the private database, flushed before the test starts."""
     client = redis.Redis.from_url(redis_admin_url)
     client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def app_redis(redis_url: str, redis_client: redis.Redis) -> Iterator[redis.Redis]:
+    """A client as the application code has it: the ACL user (`redis_url`), app timeouts.
+
+    For tests that hand a client to code of the `jobs` package (sets, recurring store,
+    dashboard API, Lua script wrappers, worker parts): that code then runs as the
+    least-privilege user. The test's own setup and inspection stay on `redis_client`.
+    The database is flushed first (through `redis_client`).
+    """
+    client = make_client(redis_url)
     yield client
     client.close()
 

@@ -3,8 +3,6 @@ errors as redis-py's exceptions, and no failure after the server closed an idle 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import redis
 from redis.exceptions import NoScriptError
@@ -15,22 +13,15 @@ from jobs.redis.lane import Lane
 from tests.helpers import wait_for
 
 
-@pytest.fixture
-def app_client(redis_url: str, redis_client: redis.Redis) -> Iterator[redis.Redis]:
-    client = make_client(redis_url)
-    yield client
-    client.close()
-
-
-def test_replies_come_back_in_order_as_bytes(app_client: redis.Redis) -> None:
-    lane = Lane(app_client)
+def test_replies_come_back_in_order_as_bytes(app_redis: redis.Redis) -> None:
+    lane = Lane(app_redis)
     replies = lane.call([("LPUSH", "lane:list", "a", "b"), ("LRANGE", "lane:list", 0, -1)])
     assert replies == [2, [b"b", b"a"]]
     assert lane.call([("TIME",)])[0][0].isdigit()
 
 
-def test_an_error_reply_is_raised_after_every_reply_was_read(app_client: redis.Redis) -> None:
-    lane = Lane(app_client)
+def test_an_error_reply_is_raised_after_every_reply_was_read(app_redis: redis.Redis) -> None:
+    lane = Lane(app_redis)
     lane.call([("LPUSH", "lane:list", "a")])
     with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
         lane.call([("GET", "lane:list"), ("LPUSH", "lane:list", "b")])
@@ -53,10 +44,10 @@ def test_a_socket_timeout_is_a_redis_timeout_and_the_next_call_reconnects(
 
 
 def test_an_idle_connection_closed_by_the_server_is_replaced_before_use(
-    app_client: redis.Redis, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+    app_redis: redis.Redis, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(lane_module, "IDLE_CHECK_AFTER", 0.0)
-    lane = Lane(app_client)
+    lane = Lane(app_redis)
     lane.call([("LPUSH", "lane:list", "a")])
     sock = lane._sock
     assert sock is not None

@@ -17,7 +17,9 @@ def member(jid: str, queue: str = "default") -> str:
 
 
 @freeze_time("2026-11-22 12:00:00")
-def test_kill_trims_by_age_and_size_in_the_same_step(redis_client: redis.Redis) -> None:
+def test_kill_trims_by_age_and_size_in_the_same_step(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
     now = time.time()
     settings = get_settings()
     old = now - settings.DEAD_TIMEOUT - 1
@@ -26,7 +28,7 @@ def test_kill_trims_by_age_and_size_in_the_same_step(redis_client: redis.Redis) 
         "dead", {member(f"d{i}"): now - 100 + i for i in range(settings.DEAD_MAX_JOBS)}
     )
     redis_client.zadd("retry", {member("victim"): now})
-    result = kill(redis_client, "retry", "zset", [(member("victim"), member("victim"))], now)
+    result = kill(app_redis, "retry", "zset", [(member("victim"), member("victim"))], now)
     assert (result.moved, result.trimmed_by_age, result.trimmed_by_size) == (1, 1, 1)
     assert redis_client.zcard("dead") == settings.DEAD_MAX_JOBS
     assert redis_client.zscore("dead", member("victim")) == now
@@ -34,18 +36,22 @@ def test_kill_trims_by_age_and_size_in_the_same_step(redis_client: redis.Redis) 
     assert redis_client.zcard("retry") == 0
 
 
-def test_kill_moves_each_member_at_most_once(redis_client: redis.Redis) -> None:
+def test_kill_moves_each_member_at_most_once(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
     redis_client.zadd("retry", {member("once"): 1})
-    first = kill(redis_client, "retry", "zset", [(member("once"), member("once"))], 10)
-    second = kill(redis_client, "retry", "zset", [(member("once"), member("once"))], 10)
+    first = kill(app_redis, "retry", "zset", [(member("once"), member("once"))], 10)
+    second = kill(app_redis, "retry", "zset", [(member("once"), member("once"))], 10)
     assert (first.moved, second.moved) == (1, 0)
     assert redis_client.zcard("dead") == 1
 
 
-def test_move_to_queues_routes_and_stamps(redis_client: redis.Redis) -> None:
+def test_move_to_queues_routes_and_stamps(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
     redis_client.zadd("schedule", {member("a", "critical"): 1, member("b"): 2, "garbage{": 3})
     moved = move_to_queues(
-        redis_client, "schedule", [member("a", "critical"), member("b"), "garbage{"], 50.0
+        app_redis, "schedule", [member("a", "critical"), member("b"), "garbage{"], 50.0
     )
     assert moved == 2
     assert json.loads(redis_client.lindex("queue:critical", 0))["enqueued_at"] == 50.0
@@ -54,14 +60,16 @@ def test_move_to_queues_routes_and_stamps(redis_client: redis.Redis) -> None:
     [dead] = [json.loads(m) for m in redis_client.zrange("dead", 0, -1)]
     assert dead["error_class"] == "InvalidPayload"
     assert dead["raw"] == "garbage{"
-    assert move_to_queues(redis_client, "schedule", [member("b")], 60.0) == 0
+    assert move_to_queues(app_redis, "schedule", [member("b")], 60.0) == 0
     assert redis_client.llen("queue:default") == 1
 
 
-def test_retry_by_hand_gives_the_retry_back(redis_client: redis.Redis) -> None:
+def test_retry_by_hand_gives_the_retry_back(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
     failed = json.dumps(
         {"class": "X", "args": [], "jid": "r", "queue": "default", "retry_count": 3}
     )
     redis_client.zadd("retry", {failed: 1})
-    assert move_to_queues(redis_client, "retry", [failed], 5.0, by_hand=True) == 1
+    assert move_to_queues(app_redis, "retry", [failed], 5.0, by_hand=True) == 1
     assert json.loads(redis_client.lindex("queue:default", 0))["retry_count"] == 2

@@ -13,11 +13,13 @@ from jobs.api.queues import latency_of, valid_name
 from tests.dashboard.seed import job, push
 
 
-def test_summaries_include_configured_and_known_queues(r: redis.Redis) -> None:
+def test_summaries_include_configured_and_known_queues(
+    r: redis.Redis, app_redis: redis.Redis
+) -> None:
     push(r, "default", job(enqueued_at=time.time() - 30))
     push(r, "default", job())
     push(r, "ruby", job(queue="ruby"))
-    found = {q.name: q for q in summaries(r, time.time(), ["critical"])}
+    found = {q.name: q for q in summaries(app_redis, time.time(), ["critical"])}
     assert set(found) == {"default", "ruby", "critical"}
     assert found["default"].size == 2
     assert 29 < found["default"].latency < 40  # the oldest job, at the right end
@@ -32,21 +34,21 @@ def test_latency_reads_sidekiq8_milliseconds_and_garbage() -> None:
     assert latency_of(None, now) == 0
 
 
-def test_page_in_both_orders(r: redis.Redis) -> None:
+def test_page_in_both_orders(r: redis.Redis, app_redis: redis.Redis) -> None:
     for i in range(10):
         push(r, "default", job(args=[i]))
-    queue = Queue(r, "default")
+    queue = Queue(app_redis, "default")
     assert [rec.args[0] for rec in queue.page(0, 3, newest_first=False).records] == [0, 1, 2]
     assert [rec.args[0] for rec in queue.page(0, 3, newest_first=True).records] == [9, 8, 7]
     assert [rec.args[0] for rec in queue.page(9, 3, newest_first=False).records] == [9]
 
 
-def test_delete_one_job(r: redis.Redis) -> None:
+def test_delete_one_job(r: redis.Redis, app_redis: redis.Redis) -> None:
     target = job(args=["target"])
     push(r, "default", job())
     push(r, "default", target)
     push(r, "default", "garbage")
-    queue = Queue(r, "default")
+    queue = Queue(app_redis, "default")
     assert queue.delete(target["jid"])
     assert not queue.delete(target["jid"])
     garbage_id = next(rec.id for rec in queue.page(0, 10, False).records if not rec.ok)
@@ -54,10 +56,10 @@ def test_delete_one_job(r: redis.Redis) -> None:
     assert r.llen("queue:default") == 1
 
 
-def test_clear_removes_the_list_and_the_name(r: redis.Redis) -> None:
+def test_clear_removes_the_list_and_the_name(r: redis.Redis, app_redis: redis.Redis) -> None:
     for _ in range(3):
         push(r, "low", job(queue="low"))
-    assert Queue(r, "low").clear() == 3
+    assert Queue(app_redis, "low").clear() == 3
     assert not r.exists("queue:low")
     assert not r.sismember("queues", "low")
 

@@ -227,10 +227,10 @@ def test_actions_need_the_csrf_token(staff: Any, schedule: object, r: redis.Redi
     [("retrying", "/admin/jobs/retries/"), ("dead", "/admin/jobs/dead/"), ("succeeded", None)],
 )
 def test_the_last_job_links_to_where_it_waits(
-    staff_client: Client, schedule: object, r: redis.Redis, status: str, where: str | None
+    staff_client: Client, schedule: object, app_redis: redis.Redis, status: str, where: str | None
 ) -> None:
-    jid = api.enqueue_now("hourly-cleanup", r)
-    assert store.record_status(r, "hourly-cleanup", jid, status, 1.0)
+    jid = api.enqueue_now("hourly-cleanup", app_redis)
+    assert store.record_status(app_redis, "hourly-cleanup", jid, status, 1.0)
     hourly = row_of(staff_client.get(PAGE).content.decode(), "hourly-cleanup")
     assert f">{status}</span>" in hourly
     if where is None:

@@ -15,8 +15,9 @@ from tests.dashboard.seed import add, failed, job
 ACTION = "/admin/jobs/actions/{}/"
 
 
-def keys_of(r: redis.Redis, key: str) -> list[str]:
-    return [rec.key for rec in SortedJobSet(r, key).page(0, 1000, False).records]
+def keys_of(client: redis.Redis, key: str) -> list[str]:
+    """The keys of the jobs in `key`, read with the dashboard's API (give it `app_redis`)."""
+    return [rec.key for rec in SortedJobSet(client, key).page(0, 1000, False).records]
 
 
 @pytest.mark.parametrize(
@@ -70,10 +71,10 @@ def test_search(staff_client: Client, r: redis.Redis) -> None:
     assert "1 job match" in body
 
 
-def test_detail_page(staff_client: Client, r: redis.Redis) -> None:
+def test_detail_page(staff_client: Client, r: redis.Redis, app_redis: redis.Redis) -> None:
     add(r, "retry", failed(args=[{"password": "hunter2", "to": "bob"}], error_message="it broke",
                            error_backtrace=["a.py:1", "b.py:2"], retry_count=3), 100.25)  # fmt: skip
-    (key,) = keys_of(r, "retry")
+    (key,) = keys_of(app_redis, "retry")
     response = staff_client.get(f"/admin/jobs/retries/{key}")
     body = response.content.decode()
     assert response.status_code == 200
@@ -95,9 +96,11 @@ def test_detail_of_a_vanished_job_is_a_friendly_404(staff_client: Client, r: red
     assert "no longer in Dead" in response.content.decode()
 
 
-def test_retry_one_job_moves_it_to_its_queue(staff_client: Client, r: redis.Redis) -> None:
+def test_retry_one_job_moves_it_to_its_queue(
+    staff_client: Client, r: redis.Redis, app_redis: redis.Redis
+) -> None:
     add(r, "retry", failed(queue="mailers"), 5)
-    (key,) = keys_of(r, "retry")
+    (key,) = keys_of(app_redis, "retry")
     response = staff_client.post(
         ACTION.format("retries"), {"action": "enqueue", "key": key}, follow=True
     )
@@ -107,10 +110,10 @@ def test_retry_one_job_moves_it_to_its_queue(staff_client: Client, r: redis.Redi
     assert r.llen("queue:mailers") == 1
 
 
-def test_selected_actions(staff_client: Client, r: redis.Redis) -> None:
+def test_selected_actions(staff_client: Client, r: redis.Redis, app_redis: redis.Redis) -> None:
     for i in range(5):
         add(r, "schedule", job(args=[i]), time.time() + 100 + i)
-    k = keys_of(r, "schedule")
+    k = keys_of(app_redis, "schedule")
     staff_client.post(ACTION.format("scheduled"), {"action": "delete", "key": k[:2]})
     assert r.zcard("schedule") == 3
     staff_client.post(ACTION.format("scheduled"), {"action": "kill", "key": k[2:4]})
@@ -135,10 +138,12 @@ def test_all_matching_actions(staff_client: Client, r: redis.Redis) -> None:
     assert r.zcard("dead") == 0
 
 
-def test_kill_is_refused_on_dead(staff_client: Client, r: redis.Redis) -> None:
+def test_kill_is_refused_on_dead(
+    staff_client: Client, r: redis.Redis, app_redis: redis.Redis
+) -> None:
     add(r, "dead", failed(), 1)
     response = staff_client.post(
-        ACTION.format("dead"), {"action": "kill", "key": keys_of(r, "dead")}, follow=True
+        ACTION.format("dead"), {"action": "kill", "key": keys_of(app_redis, "dead")}, follow=True
     )
     assert "cannot be killed again" in response.content.decode()
     assert r.zcard("dead") == 1
@@ -180,7 +185,9 @@ def test_actions_need_csrf(staff, r: redis.Redis) -> None:  # type: ignore[no-un
     assert 'name="csrfmiddlewaretoken"' in page
 
 
-def test_ruby_sidekiq_jobs_show_up(staff_client: Client, r: redis.Redis) -> None:
+def test_ruby_sidekiq_jobs_show_up(
+    staff_client: Client, r: redis.Redis, app_redis: redis.Redis
+) -> None:
     ruby = (
         '{"retry":true,"queue":"default","args":[7],"class":"FailJob","jid":"da2d90dc63b6d658d0de94ff",'
         '"created_at":1795374454.01756,"enqueued_at":1795374454.017645,"error_message":"boom 7",'
@@ -199,7 +206,7 @@ def test_ruby_sidekiq_jobs_show_up(staff_client: Client, r: redis.Redis) -> None
         "/admin/jobs/retries/1795374469.018523-da2d90dc63b6d658d0de94ff"
     ).content.decode()
     assert "2026-11-" in detail  # float seconds shown as a real date
-    key = next(k for k in keys_of(r, "retry") if k.startswith("1795374470.5-"))
+    key = next(k for k in keys_of(app_redis, "retry") if k.startswith("1795374470.5-"))
     assert (
         "2026-11-" in staff_client.get(f"/admin/jobs/retries/{key}").content.decode()
     )  # integer ms too

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.slow
 
 
 def keys_by_arg(client: redis.Redis, zset: str) -> dict[str, str]:
-    """The dashboard's `<score>-<id>` key of each member, by its first argument."""
+    """The dashboard's `<score>-<id>` key of each member, by its first argument (its API
+    reads them: give it `app_redis`)."""
     records = SortedJobSet(client, zset).page(0, 100, False).records
     return {str(record.args[0]): record.key for record in records}
 
@@ -42,6 +43,7 @@ def test_ruby_retries_and_dead_jobs_are_retried_and_deleted_from_our_dashboard(
     start_ruby_worker: RubyWorkerFactory,
     redis_client: redis.Redis,
     staff_client: Client,
+    app_redis: redis.Redis,
 ) -> None:
     worker = start_ruby_worker("ruby")
     worker.wait_ready()
@@ -65,7 +67,7 @@ def test_ruby_retries_and_dead_jobs_are_retried_and_deleted_from_our_dashboard(
         20,
         what="Ruby's retry and dead entries",
     )
-    retries, dead = keys_by_arg(redis_client, "retry"), keys_by_arg(redis_client, "dead")
+    retries, dead = keys_by_arg(app_redis, "retry"), keys_by_arg(app_redis, "dead")
 
     listing = staff_client.get("/admin/jobs/retries/").content.decode()
     for text in ("FlakyWorker", "flaky retry-me failed on run 1", "delete-me", "ArgumentError"):

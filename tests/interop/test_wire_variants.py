@@ -51,7 +51,8 @@ def add_process(client: redis.Redis, example: dict[str, Any]) -> str:
 
 
 def key_of(client: redis.Redis, zset: str, jid: str) -> str:
-    """The dashboard's `<score>-<id>` key of the member with `jid`."""
+    """The dashboard's `<score>-<id>` key of the member with `jid` (read with its API: give
+    it `app_redis`)."""
     (record,) = [r for r in SortedJobSet(client, zset).page(0, 100, False).records if r.jid == jid]
     return record.key
 
@@ -104,7 +105,10 @@ def test_sidekiq8_job_runs_on_our_worker(
 
 @pytest.mark.slow
 def test_sidekiq8_retry_fails_again_on_our_worker_keeping_its_timestamps(
-    redis_client: redis.Redis, start_worker: WorkerFactory, staff_client: Client
+    redis_client: redis.Redis,
+    start_worker: WorkerFactory,
+    staff_client: Client,
+    app_redis: redis.Redis,
 ) -> None:
     member = capture(SIDEKIQ8)["retry"]
     redis_client.zadd("retry", {compact(member): time.time() - 1})  # due now
@@ -119,7 +123,7 @@ def test_sidekiq8_retry_fails_again_on_our_worker_keeping_its_timestamps(
     assert dead["created_at"] == member["created_at"]
     assert abs(dead["retried_at"] - time.time()) < 60
 
-    page = staff_client.get(f"/admin/jobs/dead/{key_of(redis_client, 'dead', member['jid'])}")
+    page = staff_client.get(f"/admin/jobs/dead/{key_of(app_redis, 'dead', member['jid'])}")
     body = page.content.decode()
     assert page.status_code == 200
     assert iso(member["failed_at"]) in body
@@ -127,7 +131,7 @@ def test_sidekiq8_retry_fails_again_on_our_worker_keeping_its_timestamps(
 
 
 def test_dashboard_reads_sidekiq8_timestamps(
-    redis_client: redis.Redis, staff_client: Client
+    redis_client: redis.Redis, staff_client: Client, app_redis: redis.Redis
 ) -> None:
     example = capture(SIDEKIQ8)
     job, retry, dead = example["job"], example["retry"], example["dead"]
@@ -137,20 +141,18 @@ def test_dashboard_reads_sidekiq8_timestamps(
     redis_client.zadd("dead", {compact(dead): example["dead_score"]})
 
     now = time.time()
-    (summary,) = summaries(redis_client, now)
+    (summary,) = summaries(app_redis, now)
     assert summary.latency == pytest.approx(now - job["enqueued_at"] / 1000, abs=5)
     queue_page = staff_client.get("/admin/jobs/queues/sidekiq8").content.decode()
     assert iso(job["enqueued_at"]) in queue_page
 
-    retry_page = staff_client.get(
-        f"/admin/jobs/retries/{key_of(redis_client, 'retry', retry['jid'])}"
-    )
+    retry_page = staff_client.get(f"/admin/jobs/retries/{key_of(app_redis, 'retry', retry['jid'])}")
     body = retry_page.content.decode()
     assert retry_page.status_code == 200
     assert iso(retry["failed_at"]) in body
     assert iso(retry["enqueued_at"]) in body
 
-    dead_page = staff_client.get(f"/admin/jobs/dead/{key_of(redis_client, 'dead', dead['jid'])}")
+    dead_page = staff_client.get(f"/admin/jobs/dead/{key_of(app_redis, 'dead', dead['jid'])}")
     body = dead_page.content.decode()
     assert dead_page.status_code == 200
     for field in ("created_at", "enqueued_at", "failed_at", "retried_at"):

@@ -80,10 +80,10 @@ def test_enqueue_now_pushes_the_job_and_becomes_the_last_run(redis_client: redis
     assert entry.last_tick is None
 
 
-def test_last_status_follows_the_job(redis_client: redis.Redis) -> None:
+def test_last_status_follows_the_job(redis_client: redis.Redis, app_redis: redis.Redis) -> None:
     jid = api.enqueue_now("hourly")
     payload = loads(redis_client.lrange("queue:default", 0, -1)[0])
-    status.connect(redis_client, Clock())
+    status.connect(app_redis, Clock())
     signals.job_succeeded.send(sender=None, payload=payload, duration=0.01)
 
     entry = api.get_entry("hourly")

@@ -35,8 +35,10 @@ def runner_for(
     return RecurringRunner(client, clock, RedisHealth("test"), threading.Event(), [entry])
 
 
-def test_a_new_entry_claims_nothing_until_its_first_tick(redis_client: redis.Redis) -> None:
-    runner = runner_for(redis_client, every("10s"), T0 + 3)
+def test_a_new_entry_claims_nothing_until_its_first_tick(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
+    runner = runner_for(app_redis, every("10s"), T0 + 3)
 
     assert runner.run_due(T0 + 3) == T0 + 10
     assert pushed_ticks(redis_client) == []
@@ -44,9 +46,11 @@ def test_a_new_entry_claims_nothing_until_its_first_tick(redis_client: redis.Red
     assert pushed_ticks(redis_client) == [T0 + 10]
 
 
-def test_runners_racing_in_any_order_enqueue_each_tick_once(redis_client: redis.Redis) -> None:
+def test_runners_racing_in_any_order_enqueue_each_tick_once(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
     entry = every("1s")
-    runners = [runner_for(redis_client, entry, T0 - 0.5) for _ in range(5)]
+    runners = [runner_for(app_redis, entry, T0 - 0.5) for _ in range(5)]
     for second in range(100):
         random.shuffle(runners)
         for runner in runners:
@@ -56,10 +60,10 @@ def test_runners_racing_in_any_order_enqueue_each_tick_once(redis_client: redis.
 
 
 def test_runner_threads_claiming_at_the_same_instant_enqueue_each_tick_once(
-    redis_client: redis.Redis,
+    redis_client: redis.Redis, app_redis: redis.Redis
 ) -> None:
     entry = every("1s")
-    runners = [runner_for(redis_client, entry, T0 - 0.5) for _ in range(8)]
+    runners = [runner_for(app_redis, entry, T0 - 0.5) for _ in range(8)]
     barrier = threading.Barrier(len(runners))
     errors: list[BaseException] = []
 
@@ -82,9 +86,11 @@ def test_runner_threads_claiming_at_the_same_instant_enqueue_each_tick_once(
     assert sorted(ticks, key=int) == list(range(T0, T0 + 50))
 
 
-def test_after_downtime_only_the_most_recent_missed_tick_runs(redis_client: redis.Redis) -> None:
+def test_after_downtime_only_the_most_recent_missed_tick_runs(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
     redis_client.hset(store.state_key("e"), "tick", T0)
-    runner = runner_for(redis_client, every("1s"), T0 + 100.5)
+    runner = runner_for(app_redis, every("1s"), T0 + 100.5)
 
     runner.run_due(T0 + 100.5)
     assert pushed_ticks(redis_client) == [T0 + 100]
@@ -92,9 +98,11 @@ def test_after_downtime_only_the_most_recent_missed_tick_runs(redis_client: redi
     assert pushed_ticks(redis_client) == [T0 + 100, T0 + 101]
 
 
-def test_catch_up_false_runs_no_missed_tick(redis_client: redis.Redis) -> None:
+def test_catch_up_false_runs_no_missed_tick(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
     redis_client.hset(store.state_key("e"), "tick", T0)
-    runner = runner_for(redis_client, every("1s", catch_up=False), T0 + 100.5)
+    runner = runner_for(app_redis, every("1s", catch_up=False), T0 + 100.5)
 
     runner.run_due(T0 + 100.5)
     assert pushed_ticks(redis_client) == []
@@ -103,9 +111,9 @@ def test_catch_up_false_runs_no_missed_tick(redis_client: redis.Redis) -> None:
 
 
 def test_a_late_wake_claims_every_tick_the_runner_slept_through(
-    redis_client: redis.Redis,
+    redis_client: redis.Redis, app_redis: redis.Redis
 ) -> None:
-    runner = runner_for(redis_client, every("1s", catch_up=False), T0 + 0.5)
+    runner = runner_for(app_redis, every("1s", catch_up=False), T0 + 0.5)
     runner.run_due(T0 + 1.01)
 
     runner.run_due(T0 + 6.5)  # a 5 s pause (a Redis outage, a stalled process)
@@ -130,26 +138,28 @@ def test_a_tick_already_claimed_is_not_claimed_again() -> None:
 
 
 def test_a_disabled_entry_claims_its_ticks_without_pushing_and_resumes_without_a_burst(
-    redis_client: redis.Redis,
+    redis_client: redis.Redis, app_redis: redis.Redis
 ) -> None:
-    runner = runner_for(redis_client, every("1s"), T0 - 0.5)
-    store.set_enabled(redis_client, "e", False)
+    runner = runner_for(app_redis, every("1s"), T0 - 0.5)
+    store.set_enabled(app_redis, "e", False)
     for second in range(5):
         runner.run_due(T0 + second + 0.01)
     assert pushed_ticks(redis_client) == []
-    assert store.read_states(redis_client, ["e"])["e"].tick == T0 + 4
+    assert store.read_states(app_redis, ["e"])["e"].tick == T0 + 4
 
-    store.set_enabled(redis_client, "e", True)
+    store.set_enabled(app_redis, "e", True)
     runner.run_due(T0 + 5.01)
     assert pushed_ticks(redis_client) == [T0 + 5]
 
 
-def test_the_dashboard_choice_overrides_the_settings(redis_client: redis.Redis) -> None:
-    runner = runner_for(redis_client, every("1s", enabled=False), T0 - 0.5)
+def test_the_dashboard_choice_overrides_the_settings(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
+    runner = runner_for(app_redis, every("1s", enabled=False), T0 - 0.5)
     runner.run_due(T0 + 0.01)
     assert pushed_ticks(redis_client) == []
 
-    store.set_enabled(redis_client, "e", True)
+    store.set_enabled(app_redis, "e", True)
     runner.run_due(T0 + 1.01)
     assert pushed_ticks(redis_client) == [T0 + 1]
 
@@ -181,6 +191,7 @@ def test_start_recurring_runs_valid_entries_and_logs_invalid_ones(
     redis_client: redis.Redis,
     use_schedule: Callable[[dict[str, Any]], None],
     caplog: pytest.LogCaptureFixture,
+    app_redis: redis.Redis,
 ) -> None:
     use_schedule(
         {
@@ -190,7 +201,7 @@ def test_start_recurring_runs_valid_entries_and_logs_invalid_ones(
     )
     stopping = threading.Event()
     with caplog.at_level(logging.INFO, logger="jobs.recurring"):
-        thread = start_recurring(redis_client, Clock(), RedisHealth("test"), stopping)
+        thread = start_recurring(app_redis, Clock(), RedisHealth("test"), stopping)
         assert thread is not None
         try:
             wait_for(lambda: pushed_ticks(redis_client, "rec"), 5, what="a tick of 'good'")
@@ -204,14 +215,17 @@ def test_start_recurring_runs_valid_entries_and_logs_invalid_ones(
 
 
 def test_start_recurring_without_a_valid_entry_starts_nothing(
-    redis_client: redis.Redis, use_schedule: Callable[[dict[str, Any]], None]
+    app_redis: redis.Redis, use_schedule: Callable[[dict[str, Any]], None]
 ) -> None:
     use_schedule({"bad": {"every": "1s", "class": "nope.Job"}})
-    assert start_recurring(redis_client, Clock(), RedisHealth("t"), threading.Event()) is None
+    assert start_recurring(app_redis, Clock(), RedisHealth("t"), threading.Event()) is None
 
 
 def test_an_entry_that_fails_leaves_the_others_running(
-    redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    redis_client: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    app_redis: redis.Redis,
 ) -> None:
     good = every("1s", queue="good")
     bad = parse_entry("bad", {"every": "1s", "class": TICK, "args": ["x"]}, "UTC")
@@ -221,7 +235,7 @@ def test_an_entry_that_fails_leaves_the_others_running(
 
     monkeypatch.setattr(bad.times, "next_after", broken)
     runner = RecurringRunner(
-        redis_client, FakeClock(T0 - 0.5), RedisHealth("t"), threading.Event(), [bad, good]
+        app_redis, FakeClock(T0 - 0.5), RedisHealth("t"), threading.Event(), [bad, good]
     )
     assert runner.run_due(T0 + 0.01) == T0 + 1
     assert pushed_ticks(redis_client, "good") == [T0]

@@ -27,36 +27,36 @@ def state(client: redis.Redis) -> store.EntryState:
     return store.read_states(client, ["e"])["e"]
 
 
-def test_signals_write_the_status_of_the_entry_s_last_job(redis_client: redis.Redis) -> None:
-    payload = claimed_payload(redis_client)
-    status.connect(redis_client, Clock())
+def test_signals_write_the_status_of_the_entry_s_last_job(app_redis: redis.Redis) -> None:
+    payload = claimed_payload(app_redis)
+    status.connect(app_redis, Clock())
 
     signals.job_started.send(sender=None, payload=payload)
-    assert state(redis_client).status == "running"
+    assert state(app_redis).status == "running"
     signals.job_failed.send(sender=None, payload=payload, exception=ValueError())
     signals.job_retried.send(sender=None, payload=payload, exception=ValueError(), retry_at=0)
-    assert state(redis_client).status == "retrying"
+    assert state(app_redis).status == "retrying"
     signals.job_dead.send(sender=None, payload=payload, exception=ValueError())
-    assert state(redis_client).status == "dead"
+    assert state(app_redis).status == "dead"
     signals.job_succeeded.send(sender=None, payload=payload, duration=0.1)
-    assert state(redis_client).status == "succeeded"
+    assert state(app_redis).status == "succeeded"
 
 
-def test_other_jobs_and_older_runs_change_nothing(redis_client: redis.Redis) -> None:
-    payload = claimed_payload(redis_client)
-    status.connect(redis_client, Clock())
+def test_other_jobs_and_older_runs_change_nothing(app_redis: redis.Redis) -> None:
+    payload = claimed_payload(app_redis)
+    status.connect(app_redis, Clock())
     signals.job_started.send(sender=None, payload={**payload, "jid": "f" * 24})
     signals.job_started.send(sender=None, payload={**payload, "recurring": None})
     signals.job_started.send(sender=None, payload={"class": TICK, "jid": payload["jid"]})
-    assert state(redis_client).status == "enqueued"
+    assert state(app_redis).status == "enqueued"
 
 
 def test_connecting_twice_keeps_one_receiver_and_disconnect_removes_it(
-    redis_client: redis.Redis,
+    app_redis: redis.Redis,
 ) -> None:
     before = len(signals.job_started.receivers)
-    status.connect(redis_client, Clock())
-    status.connect(redis_client, Clock())
+    status.connect(app_redis, Clock())
+    status.connect(app_redis, Clock())
     assert len(signals.job_started.receivers) == before + 1
     status.disconnect()
     assert len(signals.job_started.receivers) == before

@@ -84,16 +84,16 @@ def consecutive(ticks: list[int]) -> bool:
 
 
 def test_three_workers_enqueue_every_tick_exactly_once(
-    redis_client: redis.Redis, start_worker: WorkerFactory
+    redis_client: redis.Redis, start_worker: WorkerFactory, app_redis: redis.Redis
 ) -> None:
     workers = start(start_worker, 3)
-    ready_at = server_time(redis_client)
+    ready_at = server_time(app_redis)
     first = wait_for(lambda: queued_ticks(redis_client, "paused"), 10, what="a first tick")[0]
     wait_for(
         lambda: max(queued_ticks(redis_client, "paused")) >= first + 10, 20, what="10 more ticks"
     )
     wait_for(lambda: api.get_entry("tick").last_status == "succeeded", 5, what="a status of 'tick'")
-    stop_at = server_time(redis_client)
+    stop_at = server_time(app_redis)
     stop(workers)
 
     # Enqueued only (no worker reads "paused"): every tick once, none missing.
@@ -114,7 +114,7 @@ def test_three_workers_enqueue_every_tick_exactly_once(
 
 
 def test_a_disabled_entry_enqueues_nothing_until_re_enabled(
-    redis_client: redis.Redis, start_worker: WorkerFactory
+    redis_client: redis.Redis, start_worker: WorkerFactory, app_redis: redis.Redis
 ) -> None:
     def ran() -> int:
         return int(redis_client.llen("ledger:ticks:tick"))
@@ -129,7 +129,7 @@ def test_a_disabled_entry_enqueues_nothing_until_re_enabled(
     three_more_ticks()
     assert redis_client.llen("queue:paused") == 0
 
-    enabled_at = server_time(redis_client)
+    enabled_at = server_time(app_redis)
     toggle_from_dashboard("paused", enable=True)
     wait_for(lambda: len(queued_ticks(redis_client, "paused")) >= 3, 10, what="paused ticks")
     # The ~6 s of ticks slept through are not enqueued now: they were skipped, not missed.
@@ -152,7 +152,7 @@ def test_a_disabled_entry_enqueues_nothing_until_re_enabled(
 
 
 def test_after_downtime_only_the_most_recent_missed_tick_runs(
-    redis_client: redis.Redis, start_worker: WorkerFactory
+    redis_client: redis.Redis, start_worker: WorkerFactory, app_redis: redis.Redis
 ) -> None:
     workers = start(start_worker, 1)
     wait_for(lambda: queued_ticks(redis_client, "five"), 10, what="a tick of 'five'")
@@ -160,7 +160,7 @@ def test_after_downtime_only_the_most_recent_missed_tick_runs(
     last = max(queued_ticks(redis_client, "five"))
     assert max(queued_ticks(redis_client, "five-strict")) == last
     # No worker runs while tick last+5 passes; start again before last+10.
-    wait_for(lambda: server_time(redis_client) >= last + 6, 10, 0.05, what="a missed tick")
+    wait_for(lambda: server_time(app_redis) >= last + 6, 10, 0.05, what="a missed tick")
     workers = start(start_worker, 1)
     wait_for(
         lambda: max(queued_ticks(redis_client, "five-strict")) > last, 15, what="the next tick"

@@ -22,6 +22,7 @@ import redis
 from jobs.client import push_payloads
 from jobs.conf import get_settings
 from jobs.redis import keys
+from jobs.redis.connection import make_client
 from tests.conftest import WorkerFactory
 from tests.helpers import PrivateRedis, wait_for
 from tests.reliability.conftest import Profile
@@ -122,7 +123,9 @@ def test_running_jobs_are_not_recovered_after_a_redis_restart(
         wait_for(lambda: watch.scard(keys.PROCESSES) == 2, 30, what="both workers announced")
         now = time.time()
         jobs = [LedgerJob.set().build([(3 * ttl + 2) * 1000], now) for _ in range(4)]
-        push_payloads(jobs, watch)
+        app = make_client(server.url)  # as the application: the ACL user
+        push_payloads(jobs, app)
+        app.close()
         wait_for(lambda: len(ledger.events("start")) == 4, 30, what="every thread busy")
         watch.shutdown(nosave=True)
         watch.close()

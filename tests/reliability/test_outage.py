@@ -22,7 +22,7 @@ import pytest
 
 from jobs.client import push_payloads
 from jobs.redis import keys
-from jobs.redis.connection import SOCKET_TIMEOUT
+from jobs.redis.connection import SOCKET_TIMEOUT, make_client
 from tests.conftest import WorkerFactory
 from tests.helpers import PrivateRedis, Worker, wait_for
 from tests.reliability.conftest import Profile
@@ -48,7 +48,7 @@ def server(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 
 def push(server: PrivateRedis, payloads: list[dict[str, object]]) -> list[str]:
-    client = server.client()
+    client = make_client(server.url)  # as the application: the ACL user
     try:
         push_payloads(payloads, client)
     finally:

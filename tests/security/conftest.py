@@ -63,6 +63,6 @@ def hostile(redis_client: redis.Redis, settings: Any) -> Seeded:
 
 
 @pytest.fixture
-def plain(redis_client: redis.Redis, settings: Any) -> World:
+def plain(redis_client: redis.Redis, app_redis: redis.Redis, settings: Any) -> World:
     """Ordinary jobs, a process and recurring entries, each value carrying the LEAK mark."""
-    return seed_plain(redis_client, settings)
+    return seed_plain(redis_client, app_redis, settings)

@@ -106,24 +106,25 @@ READS: dict[str, tuple[str, ...]] = {
 NUMERIC = {"page", "per_page", "interval", "days"}
 
 
-def queue_examples(r: redis.Redis) -> list[dict[str, str]]:
-    names = sorted(raw.decode("utf-8", "replace") for raw in r.smembers("queues"))  # type: ignore[union-attr]
+def queue_examples(app: redis.Redis) -> list[dict[str, str]]:
+    names = sorted(raw.decode("utf-8", "replace") for raw in app.smembers("queues"))  # type: ignore[union-attr]
     return [{"name": name} for name in names if valid_name(name)] or [{"name": "default"}]
 
 
-def set_examples(r: redis.Redis) -> list[dict[str, str]]:
+def set_examples(app: redis.Redis) -> list[dict[str, str]]:
     return [{"jobset": slug} for slug in JOBSETS]
 
 
-def job_examples(r: redis.Redis, limit: int = 1000) -> list[dict[str, str]]:
+def job_examples(app: redis.Redis, limit: int = 1000) -> list[dict[str, str]]:
     found = [{"jobset": "dead", "key": "1.5-gone"}]  # a key that finds nothing: 404
     for slug, key in SET_KEYS.items():
-        for record in SortedJobSet(r, key).page(0, limit, True).records:
+        for record in SortedJobSet(app, key).page(0, limit, True).records:
             found.append({"jobset": slug, "key": record.key})
     return found
 
 
-# Values for the converters of a route's URL, from what is in Redis.
+# Values for the converters of a route's URL, from what is in Redis, read with the
+# dashboard's API as the application reads them: give them the ACL user's `app_redis`.
 EXAMPLES: dict[str, Callable[[redis.Redis], list[dict[str, str]]]] = {
     "queue": queue_examples,
     "set": set_examples,
@@ -132,15 +133,18 @@ EXAMPLES: dict[str, Callable[[redis.Redis], list[dict[str, str]]]] = {
 }
 
 
-def examples(route: Route, r: redis.Redis) -> list[dict[str, str]]:
-    """Converter values for every URL of `route` worth visiting ([{}] without converters)."""
+def examples(route: Route, app: redis.Redis) -> list[dict[str, str]]:
+    """Converter values for every URL of `route` worth visiting ([{}] without converters).
+
+    `app` is the application's client (`app_redis`, the ACL user): the dashboard's API reads.
+    """
     if not route.converters:
         return [{}]
-    return EXAMPLES[route.name](r)
+    return EXAMPLES[route.name](app)
 
 
-def urls(route: Route, r: redis.Redis) -> list[str]:
-    return [route.url(**kwargs) for kwargs in examples(route, r)]
+def urls(route: Route, app: redis.Redis) -> list[str]:
+    return [route.url(**kwargs) for kwargs in examples(route, app)]
 
 
 # -- the plain world: real jobs, a process and recurring entries, without hostility --------
@@ -162,8 +166,12 @@ class World:
     identity: str = IDENTITY
 
 
-def seed_plain(r: redis.Redis, settings: Any, size: int = 3) -> World:
-    """A queue, each sorted set, a live process and two recurring entries."""
+def seed_plain(r: redis.Redis, app: redis.Redis, settings: Any, size: int = 3) -> World:
+    """A queue, each sorted set, a live process and two recurring entries.
+
+    `r` (the admin's `redis_client`) writes them; `app` (`app_redis`, the ACL user) reads
+    the jobs' keys back with the dashboard's API.
+    """
     world = World()
     now = time.time()
     for i in range(size):
@@ -175,7 +183,8 @@ def seed_plain(r: redis.Redis, settings: Any, size: int = 3) -> World:
     for slug, key in SET_KEYS.items():
         for i in range(size):
             add(r, key, failed(args=[LEAK, i], error_message=f"{LEAK} boom"), now + 3600 + i)
-        world.set_keys[slug] = [rec.key for rec in SortedJobSet(r, key).page(0, size, True).records]
+        records = SortedJobSet(app, key).page(0, size, True).records
+        world.set_keys[slug] = [rec.key for rec in records]
     process(r, IDENTITY, busy=1, running=[job(args=[LEAK])], hostname=f"{LEAK}.example", tag=LEAK)
     r.set("stat:processed", 4242)
     settings.JOBS = {**settings.JOBS, "SCHEDULE": SCHEDULE}

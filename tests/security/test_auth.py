@@ -75,12 +75,12 @@ def visitor_client(name: str, django_user_model: Any) -> Client:
 
 
 def requests_of(
-    route: Route, r: redis.Redis, world: World
+    route: Route, app: redis.Redis, world: World
 ) -> list[tuple[str, str, dict[str, Any]]]:
     """(method, URL, data) asking `route` for the seeded data (never naming LEAK in the URL)."""
     if route.acts:
         return [("post", route.url(**kwargs), data) for kwargs, data in FORMS[route.name](world)]
-    found = [kw for kw in examples(route, r) if LEAK not in str(kw) and "gone" not in str(kw)]
+    found = [kw for kw in examples(route, app) if LEAK not in str(kw) and "gone" not in str(kw)]
     url = route.url(**found[-1]) if found else route.url()
     return [("get", url, {}), ("head", url, {})]
 
@@ -97,6 +97,7 @@ def test_every_route_refuses_every_stranger_without_leaking(
     settings: Any,
     django_user_model: Any,
     figures: Reporter,
+    app_redis: redis.Redis,
 ) -> None:
     visitors: list[tuple[str, Client, bool, int]] = [
         (name, visitor_client(name, django_user_model), True, 302) for name in SESSION_VISITORS
@@ -113,7 +114,7 @@ def test_every_route_refuses_every_stranger_without_leaking(
     for name, client, configured, expected in visitors:
         settings.JOBS = with_basic if configured else plain_jobs
         for route in ROUTES:
-            for method, url, data in requests_of(route, redis_client, plain):
+            for method, url, data in requests_of(route, app_redis, plain):
                 response = getattr(client, method)(url, data)
                 requests += 1
                 where = f"{name}: {method.upper()} {route.name}"
@@ -144,15 +145,15 @@ def test_the_data_is_there_for_those_allowed(
     staff_client: Client,
     basic_client: Client,
     plain: World,
-    redis_client: redis.Redis,
     figures: Reporter,
+    app_redis: redis.Redis,
 ) -> None:
     """The control of the test above: the same requests, allowed, do show the data."""
     shown = 0
     for route in ROUTES:
         if route.acts:
             continue
-        for method, url, _ in requests_of(route, redis_client, plain):
+        for method, url, _ in requests_of(route, app_redis, plain):
             for client in (staff_client, basic_client):
                 response = getattr(client, method)(url)
                 assert response.status_code == 200, (route.name, url)
@@ -177,8 +178,8 @@ def test_staff_without_the_permission_may_look_but_not_act(
 
 @pytest.mark.parametrize("route", ROUTES, ids=ids(ROUTES))
 def test_right_basic_credentials_enter_everywhere(
-    route: Route, basic_client: Client, plain: World, redis_client: redis.Redis
+    route: Route, basic_client: Client, plain: World, app_redis: redis.Redis
 ) -> None:
-    for method, url, data in requests_of(route, redis_client, plain):
+    for method, url, data in requests_of(route, app_redis, plain):
         response = getattr(basic_client, method)(url, data)
         assert response.status_code == (302 if route.acts else 200), (method, url)

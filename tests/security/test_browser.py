@@ -79,10 +79,10 @@ def test_no_route_runs_a_payload_in_chromium(
     browser: Any,
     live_server: Any,
     superuser: Any,
-    redis_client: redis.Redis,
     hostile: Seeded,
     profile: Profile,
     figures: Reporter,
+    app_redis: redis.Redis,
 ) -> None:
     began = time.monotonic()
     context: BrowserContext = logged_in_context(browser, live_server.url, superuser)
@@ -91,7 +91,7 @@ def test_no_route_runs_a_payload_in_chromium(
     watcher = Watcher(page)
     try:
         for route in PAGES:
-            targets = urls(route, redis_client)
+            targets = urls(route, app_redis)
             if not profile.long:  # short: 8 queues, 8 jobs spread over the three sets
                 targets = targets[:: -(-len(targets) // 8)]
             for url in targets:

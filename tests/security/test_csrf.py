@@ -81,6 +81,7 @@ def test_every_action_needs_a_post_with_the_csrf_token(
     settings: Any,
     basic_auth: tuple[str, str],
     figures: Reporter,
+    app_redis: redis.Redis,
 ) -> None:
     client, token = csrf_client(staff)
     basic = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=basic_header(*basic_auth))
@@ -88,10 +89,10 @@ def test_every_action_needs_a_post_with_the_csrf_token(
     statuses: dict[int, int] = {}
     for route in ACTIONS:
         redis_client.flushdb()
-        count = len(FORMS[route.name](seed_plain(redis_client, settings)))
+        count = len(FORMS[route.name](seed_plain(redis_client, app_redis, settings)))
         for index in range(count):
             redis_client.flushdb()
-            kwargs, data = FORMS[route.name](seed_plain(redis_client, settings))[index]
+            kwargs, data = FORMS[route.name](seed_plain(redis_client, app_redis, settings))[index]
             url = route.url(**kwargs)
             before = snapshot(redis_client)
             for name, send in refusals(client, token, basic):
@@ -119,7 +120,7 @@ def test_every_action_needs_a_post_with_the_csrf_token(
 
 
 def test_pages_change_nothing_whatever_the_method(
-    staff: Any, plain: World, redis_client: redis.Redis, figures: Reporter
+    staff: Any, plain: World, redis_client: redis.Redis, figures: Reporter, app_redis: redis.Redis
 ) -> None:
     client, token = csrf_client(staff)
     before = snapshot(redis_client)
@@ -127,7 +128,7 @@ def test_pages_change_nothing_whatever_the_method(
     action_like = {"action": "delete", "scope": "all", "signal": "stop", "identity": "*",
                    "queue": "default", "name": "on", "key": "1.5-abc"}  # fmt: skip
     for route in PAGES:
-        for kwargs in examples(route, redis_client)[:3]:
+        for kwargs in examples(route, app_redis)[:3]:
             url = route.url(**kwargs)
             params = {**action_like, **dict.fromkeys(READS[route.name], "1")}
             for method in ("get", "head"):
@@ -143,14 +144,14 @@ def test_pages_change_nothing_whatever_the_method(
 
 
 def test_the_check_holds_in_a_project_without_the_csrf_middleware(
-    staff: Any, redis_client: redis.Redis, settings: Any, figures: Reporter
+    staff: Any, redis_client: redis.Redis, settings: Any, figures: Reporter, app_redis: redis.Redis
 ) -> None:
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("CsrfViewMiddleware")]
     client, token = csrf_client(staff)  # the dashboard sets the cookie itself
     refused = 0
     for route in ACTIONS:
         redis_client.flushdb()
-        kwargs, data = FORMS[route.name](seed_plain(redis_client, settings))[0]
+        kwargs, data = FORMS[route.name](seed_plain(redis_client, app_redis, settings))[0]
         before = snapshot(redis_client)
         response = client.post(route.url(**kwargs), data)
         assert response.status_code == 403, route.name

@@ -39,12 +39,12 @@ UNKNOWN = ["zz", "next", "<script>alert('pwn')</script>", '"><b id=pwn-key>', "q
 FINE = (200, 400, 404)
 
 
-def page_urls(r: redis.Redis, each: int = 2) -> list[tuple[str, str]]:
+def page_urls(app: redis.Redis, each: int = 2) -> list[tuple[str, str]]:
     """(route name, URL) of the pages, `each` URLs per route with arguments."""
     return [
         (route.name, route.url(**kwargs))
         for route in PAGES
-        for kwargs in examples(route, r)[:each]
+        for kwargs in examples(route, app)[:each]
     ]  # fmt: skip
 
 
@@ -75,11 +75,12 @@ def test_hostile_query_parameters_are_escaped_or_refused(
     redis_client: redis.Redis,
     profile: Profile,
     figures: Reporter,
+    app_redis: redis.Redis,
 ) -> None:
     seed_rows(redis_client, 60)
     found: list[str] = []
     requests = 0
-    for name, url in page_urls(redis_client):
+    for name, url in page_urls(app_redis):
         params = [*READS[name], *UNKNOWN]
         # Every payload in every parameter at once; and each parameter alone (long: with
         # every payload, short: with the payloads joined into one value).
@@ -95,7 +96,7 @@ def test_hostile_query_parameters_are_escaped_or_refused(
     assert not found, found[:20]
     figures(
         "reflected query parameters",
-        pages=len(page_urls(redis_client)),
+        pages=len(page_urls(app_redis)),
         parameters=sum(len(READS[route.name]) for route in PAGES),
         unknown_names=len(UNKNOWN),
         payloads=len(PAYLOADS),
@@ -105,19 +106,23 @@ def test_hostile_query_parameters_are_escaped_or_refused(
 
 
 def test_a_huge_query_string_is_not_repeated(
-    staff_client: Client, plain: World, redis_client: redis.Redis, figures: Reporter
+    staff_client: Client,
+    plain: World,
+    redis_client: redis.Redis,
+    figures: Reporter,
+    app_redis: redis.Redis,
 ) -> None:
     """Links and forms carry the page's own parameters as used, not the raw query string."""
     seed_rows(redis_client, 60)  # pagination bars and a form on every row
     worst = 0.0
-    for name, url in page_urls(redis_client):
+    for name, url in page_urls(app_redis):
         junk = {param: "9" * 20_000 for param in [*READS[name], "zz"]}
         size = len(urlencode(junk))
         base = len(staff_client.get(url).content)
         hostile = len(staff_client.get(url, junk).content)
         worst = max(worst, (hostile - base) / size)
     assert worst < 1, f"{worst:.1f} bytes out per byte of query string"
-    figures("huge query string", pages=len(page_urls(redis_client)),
+    figures("huge query string", pages=len(page_urls(app_redis)),
             extra_bytes_out_per_byte_in=round(worst, 3))  # fmt: skip
 
 
@@ -144,13 +149,14 @@ def test_actions_only_send_the_browser_back_into_the_dashboard(
     redis_client: redis.Redis,
     settings: Any,
     figures: Reporter,
+    app_redis: redis.Redis,
 ) -> None:
     posts = 0
     bad: list[str] = []
     for route in ACTIONS:
         for target in HOSTILE_NEXT:
             redis_client.flushdb()
-            world = seed_plain(redis_client, settings)
+            world = seed_plain(redis_client, app_redis, settings)
             kwargs, data = FORMS[route.name](world)[0]
             response = staff_client.post(route.url(**kwargs), {**data, "next": target})
             posts += 1
@@ -244,6 +250,7 @@ def test_hostile_numbers_are_clamped_or_refused_fast(
     redis_client: redis.Redis,
     profile: Profile,
     figures: Reporter,
+    app_redis: redis.Redis,
 ) -> None:
     rows = profile.pick(150, 5000)
     seed_rows(redis_client, rows)
@@ -261,14 +268,14 @@ def test_hostile_numbers_are_clamped_or_refused_fast(
     largest: list[float] = []
 
     def time_largest() -> None:
-        for name, url in page_urls(redis_client, profile.pick(1, 2)):
+        for name, url in page_urls(app_redis, profile.pick(1, 2)):
             if "per_page" in READS[name]:
                 began = time.perf_counter()
                 assert staff_client.get(url, {"per_page": 500}).status_code == 200
                 largest.append(time.perf_counter() - began)
 
     time_largest()
-    for name, url in page_urls(redis_client, profile.pick(1, 2)):
+    for name, url in page_urls(app_redis, profile.pick(1, 2)):
         numeric = [param for param in READS[name] if param in NUMERIC]
         for param in numeric:
             for value in NUMBERS:

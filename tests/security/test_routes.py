@@ -63,15 +63,15 @@ def test_every_route_goes_through_the_one_gate(route: Any) -> None:
 def test_what_the_views_read_is_what_the_catalog_lists(
     staff_client: Client,
     plain: World,
-    redis_client: redis.Redis,
     monkeypatch: pytest.MonkeyPatch,
     figures: Reporter,
+    app_redis: redis.Redis,
 ) -> None:
     read_by: dict[str, set[str]] = {}
     everything = {name: "2" for name in {n for names in READS.values() for n in names}}
     for route in PAGES:
         with recording_reads(monkeypatch) as read:
-            for kwargs in examples(route, redis_client)[:3]:
+            for kwargs in examples(route, app_redis)[:3]:
                 for query in ({}, everything):
                     assert staff_client.get(route.url(**kwargs), query).status_code in (200, 404)
         read_by[route.name] = read

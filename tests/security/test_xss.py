@@ -37,6 +37,7 @@ def test_every_page_escapes_every_value_redis_holds(
     redis_client: redis.Redis,
     profile: Profile,
     figures: Reporter,
+    app_redis: redis.Redis,
 ) -> None:
     searches = PAYLOADS if profile.long else PAYLOADS[:4]
     found: dict[str, list[str]] = {}
@@ -44,7 +45,7 @@ def test_every_page_escapes_every_value_redis_holds(
     per_route: dict[str, int] = {}
     shown = 0  # pages showing the first payload as text: escaped, not dropped
     for route in PAGES:
-        targets = urls(route, redis_client)
+        targets = urls(route, app_redis)
         if set(LIST) <= set(READS[route.name]):
             targets += [f"{url}?q={q}" for url in targets[:2] for q in searches]
         per_route[route.name] = len(targets)

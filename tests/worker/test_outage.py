@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from jobs.client import push_payloads
+from jobs.redis.connection import make_client
 from tests.conftest import WorkerFactory
 from tests.helpers import PrivateRedis, wait_for
 from tests.testapp.jobs import RecordJob
@@ -24,7 +25,7 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 def push(server: PrivateRedis, value: str) -> str:
     payload = RecordJob.set().build([value], time.time())
-    client = server.client()
+    client = make_client(server.url)  # as the application: the ACL user
     push_payloads([payload], client)
     client.close()
     return str(payload["jid"])

@@ -3,9 +3,10 @@
 Busy threads fetch for themselves (see fetch.py); the extra jobs of a prefetch
 wait here too, and a thread that finishes a job takes one before fetching. A
 thread finds nothing to fetch, becomes idle and waits here; blocker threads
-wait in BLMOVE on every queue meanwhile and hand over what arrives. A thread woken with such a job
-nudges one more idle thread to try fetching for itself, so a burst of jobs
-wakes the pool one round trip at a time instead of one job at a time.
+wait in BLMOVE on every queue meanwhile and hand over what arrives. A thread
+woken with such a job nudges one more idle thread to try fetching for itself,
+so a burst of jobs wakes the pool one round trip at a time instead of one job
+at a time.
 """
 
 from __future__ import annotations
@@ -30,8 +31,7 @@ class WorkBuffer:
         lock = threading.Lock()
         self._cond = threading.Condition(lock)  # idle threads wait here
         self._blockers = threading.Condition(lock)  # blockers wait here for an idle thread
-        self._items: deque[bytes] = deque()
-        self._since: deque[float] = deque()  # when each item arrived (monotonic), same order
+        self._items: deque[tuple[bytes, float]] = deque()  # (job, when it arrived: monotonic)
         self._idle = 0
         self._nudges = 0
         self._closed = False
@@ -46,16 +46,15 @@ class WorkBuffer:
         with self._cond:
             if self._closed or self._idle <= len(self._items):
                 return False
-            self._items.append(job)
-            self._since.append(time.monotonic())
+            self._items.append((job, time.monotonic()))
             self._cond.notify()
             return True
 
     def stash(self, jobs: list[bytes]) -> None:
         """Keep jobs a busy thread fetched beyond its own, for the next thread to get free."""
         with self._cond:
-            self._items.extend(jobs)
-            self._since.extend([time.monotonic()] * len(jobs))
+            now = time.monotonic()
+            self._items.extend((job, now) for job in jobs)
             self._cond.notify(len(jobs))
 
     def take_stale(self, max_age: float) -> list[bytes]:
@@ -67,9 +66,8 @@ class WorkBuffer:
         oldest = time.monotonic() - max_age
         with self._cond:
             stale: list[bytes] = []
-            while self._since and self._since[0] < oldest:
-                self._since.popleft()
-                stale.append(self._items.popleft())
+            while self._items and self._items[0][1] < oldest:
+                stale.append(self._items.popleft()[0])
             return stale
 
     def take(self, timeout: float) -> bytes | _Nudge | None:
@@ -81,8 +79,7 @@ class WorkBuffer:
                 if not self._items and not self._nudges and not self._closed:
                     self._cond.wait(timeout)
                 if self._items:
-                    self._since.popleft()
-                    return self._items.popleft()
+                    return self._items.popleft()[0]
                 if self._nudges:
                     self._nudges -= 1
                     return NUDGE
@@ -93,23 +90,19 @@ class WorkBuffer:
     def poll(self) -> bytes | None:
         """A job waiting here, without waiting."""
         with self._cond:
-            if not self._items:
-                return None
-            self._since.popleft()
-            return self._items.popleft()
+            return self._items.popleft()[0] if self._items else None
 
     def drain(self) -> list[bytes]:
         """Take every job waiting here (a stop gives them back to their queues)."""
         with self._cond:
-            jobs = list(self._items)
+            jobs = [job for job, _ in self._items]
             self._items.clear()
-            self._since.clear()
             return jobs
 
     def snapshot(self) -> list[bytes]:
         """The jobs waiting here now (for the reconciler)."""
         with self._cond:
-            return list(self._items)
+            return [job for job, _ in self._items]
 
     def nudge(self) -> None:
         """Wake one idle thread to fetch for itself."""

@@ -36,7 +36,7 @@ logger = logging.getLogger("jobs.worker")
 
 # Seconds an idle blocker waits in BLMOVE before looking around again (Sidekiq: 2).
 BLOCK_TIMEOUT = 2
-# Most jobs one round trip fetches while the queue stays deep (see Manager._want).
+# Most jobs one round trip fetches while the queue stays deep (the ramp in Manager._next).
 PREFETCH = 4
 
 
@@ -115,10 +115,7 @@ class Fetcher:
         finally:
             with self._blocking_lock:
                 self._blocking.discard(lane)
-        if job is not None and not self.fetching.is_set():
-            self.give_back([cast(bytes, job)])
-            return None
-        return cast(bytes | None, job)
+        return self.keep_one(cast(bytes | None, job))
 
     def join(self, timeout: float) -> None:
         """Wait for the blockers to leave Redis, so nothing is fetched after this."""
@@ -152,10 +149,7 @@ class Fetcher:
             jobs = [cast(bytes, job) for job in replies[len(done) :] if job is not None]
         else:
             jobs = cast(list[bytes], replies[-1] or [])
-        if jobs and not self.fetching.is_set():
-            self.give_back(jobs)
-            return []
-        return jobs
+        return self.keep(jobs)
 
     def _fetch_commands(self, want: int) -> list[tuple[object, ...]]:
         if self._single_queue is not None:
@@ -166,13 +160,26 @@ class Fetcher:
     def _lane(self) -> Lane:
         return thread_lane(self.client)
 
+    def keep(self, jobs: list[bytes]) -> list[bytes]:
+        """`jobs` (fetched, not yet started) to run; none if we went quiet: those go back."""
+        if jobs and not self.fetching.is_set():
+            self.give_back(jobs)
+            return []
+        return jobs
+
+    def keep_one(self, job: bytes | None) -> bytes | None:
+        """The same for one job (or none)."""
+        kept = self.keep([job]) if job is not None else []
+        return kept[0] if kept else None
+
     def give_back(self, jobs: list[bytes]) -> None:
         """Jobs we fetched but will not run (quiet, or no thread free) go back to the head of their queues."""
         for raw in jobs:
             try:
                 push_back(self.client, self.inprogress, raw)
             except redis.RedisError:
-                # It stays in our in-progress list: pushed back at stop, or recovered.
+                # It stays in our in-progress list: put back by the reconciler, at stop,
+                # or by the worker that recovers our list.
                 logger.warning(
                     "could not push back a fetched job; it stays in this worker's in-progress list"
                 )

@@ -99,14 +99,11 @@ class Launcher:
         self._signals = 0
         # A missing heartbeat must stay missing for two beats plus a reconnect backoff
         # before its list is recovered: after a Redis restart every hash is gone at once.
-        self.suspects = Suspects(2 * settings.HEARTBEAT_INTERVAL + BACKOFF_CAP)
+        grace = 2 * settings.HEARTBEAT_INTERVAL + BACKOFF_CAP
+        self.suspects: Suspects[str] = Suspects(grace)
         # The same wait before a job in our own list that nothing here holds is put back.
         self.reconciler = Reconciler(
-            self.client,
-            self.identity,
-            self._held,
-            self.suspects.grace,
-            settings.MAX_RECOVERIES,
+            self.client, self.identity, self._held, Suspects(grace), settings.MAX_RECOVERIES
         )
 
     def _held(self) -> list[bytes]:

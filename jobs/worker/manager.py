@@ -191,7 +191,7 @@ class Manager:
 
     def _next(self, slot: _Slot) -> bytes | None:
         """The next job to run; acknowledges the slot's finished jobs when it goes to Redis."""
-        raw = self._accept(self.buffer.poll())
+        raw = self.fetcher.keep_one(self.buffer.poll())
         if raw is not None:
             # The ack goes to the acker (which batches them), not left waiting behind
             # this job: a thread holds at most one finished job unacknowledged.
@@ -219,20 +219,13 @@ class Manager:
         waited = self.buffer.take(timeout=1.0)
         if isinstance(waited, bytes):
             self.buffer.nudge()  # a burst may have arrived: wake one more thread
-            return self._accept(waited)
+            return self.fetcher.keep_one(waited)
         return None
 
     def _hand_over_acks(self, slot: _Slot) -> None:
         for raw in slot.done:
             self.acker.submit(Completion(raw))
         slot.done.clear()
-
-    def _accept(self, raw: bytes | None) -> bytes | None:
-        """`raw` from the buffer, unless the worker went quiet: then it goes back to its queue."""
-        if raw is not None and not self.fetcher.fetching.is_set():
-            self.fetcher.give_back([raw])
-            return None
-        return raw
 
     def _wait_in_redis(self) -> bytes | None:
         try:

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import cast
@@ -24,7 +23,7 @@ from typing import cast
 import redis
 
 from jobs.redis import keys
-from jobs.worker.recovery import requeue_one
+from jobs.worker.recovery import Suspects, requeue_one
 
 logger = logging.getLogger("jobs.worker")
 
@@ -37,15 +36,14 @@ class Reconciler:
         client: redis.Redis,
         identity: str,
         held: Callable[[], Iterable[bytes]],
-        grace: float,
+        suspects: Suspects[bytes],
         max_recoveries: int,
     ) -> None:
         self.client = client
         self.inprogress = keys.inprogress(identity)
         self.held = held
-        self.grace = grace
+        self.suspects = suspects  # jobs found unheld, since the first check that found them
         self.max_recoveries = max_recoveries
-        self._unheld_since: dict[bytes, float] = {}  # job -> first check that found it unheld
 
     def check(self, now: float) -> int:
         """One pass; return how many strays were pushed back (or sent to dead). Raises RedisError."""
@@ -53,10 +51,8 @@ class Reconciler:
         # Read the list first: a job acked after the read is held no more, but it has also
         # left the list, and the requeue script then moves nothing.
         unheld = listed - Counter(self.held())
-        checked_at = time.monotonic()
-        since = {raw: self._unheld_since.get(raw, checked_at) for raw in unheld}
-        self._unheld_since = since
-        strays = [raw for raw, first in since.items() if checked_at - first >= self.grace]
+        self.suspects.forget([raw for raw in self.suspects.first_missed if raw not in unheld])
+        strays = [raw for raw in unheld if self.suspects.confirmed(raw)]
         requeued = killed = 0
         for raw in strays:
             for _ in range(unheld[raw]):
@@ -70,7 +66,7 @@ class Reconciler:
                 )
                 requeued += moved
                 killed += dead
-            del self._unheld_since[raw]
+        self.suspects.forget(strays)
         if requeued or killed:
             logger.warning(
                 "put back %d job(s) that sat in this worker's in-progress list unheld "

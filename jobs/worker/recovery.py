@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import cast
+from collections.abc import Hashable, Iterable
+from typing import Generic, TypeVar, cast
 
 import redis
 
@@ -114,30 +115,37 @@ def _poison(
     return kill(client, list_key, "list", [(raw, dumps(record))], now).moved
 
 
-class Suspects:
-    """Owners whose heartbeat hash was missing, and since when (monotonic seconds).
+Key = TypeVar("Key", bound=Hashable)
 
-    A list is recovered only when its owner is still missing after `grace` seconds:
-    after a Redis restart or a long stall every hash may have expired at once, and live
-    workers need a beat (and a reconnect backoff) to write theirs again.
+
+class Suspects(Generic[Key]):
+    """What looked lost, and since when (monotonic seconds): acted on only if it stays so.
+
+    Owners whose heartbeat hash is missing: a list is recovered only when its owner is
+    still missing after `grace` seconds, because after a Redis restart or a long stall
+    every hash may have expired at once, and live workers need a beat (and a reconnect
+    backoff) to write theirs again. Jobs in our own list that nothing here holds
+    (reconcile.py): a fetch reply still on its way must not be taken for a stray.
     """
 
     def __init__(self, grace: float) -> None:
         self.grace = grace
-        self.first_missed: dict[str, float] = {}
+        self.first_missed: dict[Key, float] = {}
 
-    def confirmed(self, owner: str) -> bool:
+    def confirmed(self, key: Key) -> bool:
+        """Missing now; True once it has been missing for `grace` seconds."""
         now = time.monotonic()
-        since = self.first_missed.setdefault(owner, now)
+        since = self.first_missed.setdefault(key, now)
         return now - since >= self.grace
 
-    def alive(self, owners: list[str]) -> None:
-        for owner in owners:
-            self.first_missed.pop(owner, None)
+    def forget(self, keys: Iterable[Key]) -> None:
+        """These are fine again, or were acted on."""
+        for key in keys:
+            self.first_missed.pop(key, None)
 
 
 def recover_orphans(
-    client: redis.Redis, me: str, now: float, max_recoveries: int, suspects: Suspects
+    client: redis.Redis, me: str, now: float, max_recoveries: int, suspects: Suspects[str]
 ) -> int:
     """Recover the in-progress lists of every process whose heartbeat expired (and stays so)."""
     owners = [
@@ -151,12 +159,12 @@ def recover_orphans(
     for owner in others:
         pipe.exists(owner)
     alive = pipe.execute()
-    suspects.alive([owner for owner, is_alive in zip(others, alive, strict=True) if is_alive])
+    suspects.forget([owner for owner, is_alive in zip(others, alive, strict=True) if is_alive])
     recovered = 0
     for owner, is_alive in zip(others, alive, strict=True):
         if is_alive or not suspects.confirmed(owner):
             continue
-        suspects.first_missed.pop(owner, None)
+        suspects.forget([owner])
         requeued, killed = requeue_list(
             client, keys.inprogress(owner), now, died=True, max_recoveries=max_recoveries
         )

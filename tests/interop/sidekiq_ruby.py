@@ -26,21 +26,23 @@ RUBY_DIR = Path(__file__).resolve().parent / "ruby"
 INSTALL_HINT = "apt-get install ruby ruby-sidekiq (bin/test does it when run as root)"
 
 
+def ruby_error(ruby: str, program: str) -> str | None:
+    """Run a one-line Ruby program; the first line of its error output if it failed."""
+    probe = subprocess.run(
+        [ruby, "-e", program], capture_output=True, text=True, timeout=60, check=False
+    )
+    return first_line(probe.stderr) if probe.returncode != 0 else None
+
+
 @cache
 def missing() -> str | None:
     """Why Ruby Sidekiq cannot run here, or None when it can."""
     ruby = shutil.which("ruby")
     if ruby is None:
         return f"no `ruby` on PATH: {INSTALL_HINT}"
-    probe = subprocess.run(
-        [ruby, "-e", 'require "sidekiq"; require "rack"; print Sidekiq::VERSION'],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if probe.returncode != 0:
-        return f"Ruby cannot load the sidekiq gem ({first_line(probe.stderr)}): {INSTALL_HINT}"
+    error = ruby_error(ruby, 'require "sidekiq"; require "rack"; print Sidekiq::VERSION')
+    if error is not None:
+        return f"Ruby cannot load the sidekiq gem ({error}): {INSTALL_HINT}"
     if shutil.which("sidekiq") is None:
         return f"no `sidekiq` command on PATH: {INSTALL_HINT}"
     return None
@@ -51,15 +53,11 @@ def missing_web() -> str | None:
     """Why Sidekiq's Web UI cannot be served here (rackup, WEBrick, Rack's sessions)."""
     if shutil.which("rackup") is None:
         return "no `rackup` command: apt-get install ruby-rack ruby-webrick"
-    probe = subprocess.run(
-        ["ruby", "-e", 'require "webrick"; require "rack/session/cookie"; require "sidekiq/web"'],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    error = ruby_error(
+        "ruby", 'require "webrick"; require "rack/session/cookie"; require "sidekiq/web"'
     )
-    if probe.returncode != 0:
-        return f"cannot serve Sidekiq::Web with WEBrick ({first_line(probe.stderr)}): apt-get install ruby-webrick"
+    if error is not None:
+        return f"cannot serve Sidekiq::Web with WEBrick ({error}): apt-get install ruby-webrick"
     return None
 
 

@@ -61,19 +61,7 @@ def test_eight_pollers_move_each_due_job_exactly_once(
     assert sum(1 for m in moved if m) > 1, "the pollers did not actually race"
 
 
-POLL_FOREVER = """
-import django, os, threading
-django.setup()
-import redis
-from jobs.worker.clock import Clock
-from jobs.worker.health import RedisHealth
-from jobs.worker.poller import Poller
-client = redis.Redis.from_url(os.environ["REDIS_URL"])
-poller = Poller(client, Clock(), RedisHealth("test"), 1.0, threading.Event())
-client.sadd("poller:ready", os.getpid())
-while True:
-    poller.poll_once()
-"""
+READY = "race:ready"  # poll_forever adds its pid here before its first poll
 
 
 def test_killing_pollers_mid_run_loses_nothing(redis_client: redis.Redis, redis_url: str) -> None:
@@ -86,9 +74,10 @@ def test_killing_pollers_mid_run_loses_nothing(redis_client: redis.Redis, redis_
     }
     kills = 0
     while redis_client.zcard("schedule") and kills < 6:
-        redis_client.delete("poller:ready")
-        process = subprocess.Popen([sys.executable, "-c", POLL_FOREVER], env=env, cwd=ROOT)
-        wait_for(lambda: redis_client.exists("poller:ready"), 30, what="a poller process")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.reliability.poll_forever"], env=env, cwd=ROOT
+        )
+        wait_for(lambda p=process: redis_client.sismember(READY, str(p.pid)), 30, what="a poller")
         before = redis_client.zcard("schedule")
         wait_for(
             lambda b=before: redis_client.zcard("schedule") < b,

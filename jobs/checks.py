@@ -62,6 +62,12 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             errors.append(
                 Error(f"JOBS['{key}'] must be a positive number, not {value!r}", id="jobs.E003")
             )
+    if not isinstance(settings.PIN_CPU, bool):
+        errors.append(
+            Error(
+                f"JOBS['PIN_CPU'] must be True or False, not {settings.PIN_CPU!r}", id="jobs.E003"
+            )
+        )
     ttl, interval = settings.HEARTBEAT_TTL, settings.HEARTBEAT_INTERVAL
     numbers = isinstance(ttl, int) and isinstance(interval, (int, float))
     if numbers and ttl < 2 * interval:

@@ -1,5 +1,7 @@
 """Settings for the test suite: the demo project plus a test app holding test jobs."""
 
+import os
+
 from project.settings import *  # noqa: F403
 from project.settings import INSTALLED_APPS, JOBS
 
@@ -12,6 +14,8 @@ JOBS = {
     "HEARTBEAT_INTERVAL": 0.5,
     "HEARTBEAT_TTL": 3,
     "QUEUES": ["critical", "default", "mailers", "low"],
+    # tests/worker/test_affinity.py starts a worker with JOBS_TEST_PIN_CPU=0.
+    "PIN_CPU": os.environ.get("JOBS_TEST_PIN_CPU", "1") == "1",
 }
 
 # The test app has a job bound to a queue only a Ruby Sidekiq reads (tests/interop): that

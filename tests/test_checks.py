@@ -35,6 +35,7 @@ def ids(messages: list[Any]) -> list[str]:
         ({"QUEUES": [42]}, "jobs.E002"),
         ({"QUEUES": []}, "jobs.E002"),
         ({"CONCURRENCY": 0}, "jobs.E003"),
+        ({"PIN_CPU": "no"}, "jobs.E003"),
         ({"HEARTBEAT_TTL": 1, "HEARTBEAT_INTERVAL": 5}, "jobs.W001"),
     ],
 )

@@ -36,6 +36,7 @@ from jobs.redis import keys
 from jobs.redis.connection import make_client, mask_url
 from jobs.worker import joblog
 from jobs.worker.acker import Acker
+from jobs.worker.affinity import Affinity
 from jobs.worker.buffer import WorkBuffer
 from jobs.worker.clock import Clock
 from jobs.worker.fetch import Fetcher
@@ -80,8 +81,15 @@ class Launcher:
         self.fetcher = Fetcher(
             self.client, self.url, self.identity, options.queues, self.buffer, self.health
         )
+        self.affinity = Affinity.for_process(settings.PIN_CPU)
         self.manager = Manager(
-            options.concurrency, self.buffer, self.fetcher, processor, self.acker, self.health
+            options.concurrency,
+            self.buffer,
+            self.fetcher,
+            processor,
+            self.acker,
+            self.health,
+            self.affinity,
         )
         self.stopping = threading.Event()
         self.poller = Poller(
@@ -132,6 +140,8 @@ class Launcher:
         self._banner()
         self._wait_for_redis()
         self._announce()
+        if self.affinity is not None:
+            self.affinity.start()  # before the first thread: they inherit the pin
         self.acker.start()
         self.fetcher.start()
         self.manager.start()

@@ -30,6 +30,7 @@ from jobs.exceptions import JobTimeout
 from jobs.job import Job
 from jobs.payload import Payload
 from jobs.worker.acker import Acker, Completion
+from jobs.worker.affinity import PIN_JOBS_UNDER, Affinity
 from jobs.worker.buffer import WorkBuffer
 from jobs.worker.fetch import PREFETCH, Fetcher
 from jobs.worker.health import Backoff, RedisHealth
@@ -93,8 +94,10 @@ class Manager:
         processor: Processor,
         acker: Acker,
         health: RedisHealth,
+        affinity: Affinity | None = None,
     ) -> None:
         self.concurrency = concurrency
+        self.affinity = affinity
         self.buffer = buffer
         self.fetcher = fetcher
         self.health = health
@@ -173,7 +176,10 @@ class Manager:
                 began = time.perf_counter()
                 try:
                     completion = self._one(me, raw)
-                    slot.short = time.perf_counter() - began < PREFETCH_AFTER_JOBS_UNDER
+                    took = time.perf_counter() - began
+                    slot.short = took < PREFETCH_AFTER_JOBS_UNDER
+                    if self.affinity is not None:
+                        self.affinity.settle(took < PIN_JOBS_UNDER)
                 except JobTimeout:  # delivered after the job itself had returned
                     continue
                 except Exception:
@@ -257,6 +263,8 @@ class Manager:
 
     def _watchdog(self) -> None:
         while not self._stopping.wait(WATCHDOG_PERIOD):
+            if self.affinity is not None:
+                self.affinity.tick()
             stale = self.buffer.take_stale(STASH_MAX_WAIT)
             if stale:  # in a thread of its own: a Redis outage must not hold up timeouts
                 threading.Thread(target=self.fetcher.give_back, args=(stale,), daemon=True).start()

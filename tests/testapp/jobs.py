@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -240,3 +243,25 @@ class LedgerFailJob(Job):
 
         book.record("start", self.jid, tag)
         raise RuntimeError("fails on purpose")
+
+
+class AffinityJob(Job):
+    """Record the cores this job's thread may use, or (`spawn`) those a program it starts sees.
+
+    Appends JSON `{"thread": [...], "child": [...] or null}` to `ledger:affinity`.
+    """
+
+    _client: redis.Redis | None = None
+
+    def perform(self, mode: str = "report", seconds: float = 0.0) -> None:
+        if seconds:
+            time.sleep(seconds)
+        thread = sorted(os.sched_getaffinity(0))
+        child = None
+        if mode == "spawn":
+            code = "import os; print(sorted(os.sched_getaffinity(0)))"
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
+            child = json.loads(out.stdout)
+        if AffinityJob._client is None:  # one connection: the job stays well under 5 ms
+            AffinityJob._client = ledger()
+        AffinityJob._client.rpush("ledger:affinity", json.dumps({"thread": thread, "child": child}))

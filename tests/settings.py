@@ -14,8 +14,11 @@ JOBS = {
     "HEARTBEAT_INTERVAL": 0.5,
     "HEARTBEAT_TTL": 3,
     "QUEUES": ["critical", "default", "mailers", "low"],
-    # tests/worker/test_affinity.py starts a worker with JOBS_TEST_PIN_CPU=0.
-    "PIN_CPU": os.environ.get("JOBS_TEST_PIN_CPU", "1") == "1",
+    # tests/worker/test_affinity.py starts workers with JOBS_TEST_PIN_CPU=0, or a value
+    # that is not a boolean (the worker's start-up checks must refuse it).
+    "PIN_CPU": {"1": True, "0": False}.get(
+        os.environ.get("JOBS_TEST_PIN_CPU", "1"), os.environ.get("JOBS_TEST_PIN_CPU")
+    ),
 }
 
 # The test app has a job bound to a queue only a Ruby Sidekiq reads (tests/interop): that

@@ -117,6 +117,17 @@ def test_a_worker_moves_off_a_core_another_process_keeps_busy(
     assert worker.stop() == 0
 
 
+def test_a_worker_refuses_to_start_with_a_bad_setting(
+    redis_client: redis.Redis, start_worker: WorkerFactory
+) -> None:
+    # runworker runs only the model and compatibility checks (not the web's URL and
+    # template ones): ours are among them.
+    worker = start_worker("-c", "1", env={"JOBS_TEST_PIN_CPU": "sometimes"})
+    assert worker.process.wait(60) != 0
+    assert "jobs.E003" in worker.log()
+    assert "JOBS['PIN_CPU'] must be True or False, not 'sometimes'" in worker.log()
+
+
 def test_a_worker_moves_only_to_a_core_with_clearly_more_room() -> None:
     # Alone on core 0 with Redis on core 1: nothing to gain.
     assert better_core(0, {0: 0.95, 1: 0.5}, ours=0.9) is None

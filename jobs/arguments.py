@@ -52,6 +52,12 @@ def _check(value: Any, path: str) -> None:
 def check_args(args: Sequence[Any], where: str, names: list[str] | None = None) -> None:
     """Raise TypeError naming the first argument of `args` that JSON would not carry unchanged."""
     for index, value in enumerate(args):
+        kind = type(value)
+        # The commonest arguments pass without building the label an error would need.
+        if kind is str or kind is bool or value is None:
+            continue
+        if kind is int and -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+            continue
         label = f"argument {index}"
         if names is not None and index < len(names):
             label += f" ({names[index]!r})"

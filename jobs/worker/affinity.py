@@ -124,6 +124,10 @@ class Affinity:
             core = min(self.allowed)
         self.core = core if core in self.allowed else min(self.allowed)
         self._move_all(self.core)
+        if os.sched_getaffinity(0) != {self.core}:  # refused here (a seccomp profile, say)
+            logger.info("threads not pinned: this system refused sched_setaffinity")
+            self.core = None
+            return
         _install_spawn_hook(self)
         self._last = _sample()
         self._next_look = time.monotonic() + random.uniform(*REBALANCE_EVERY)

@@ -8,6 +8,7 @@ every core; JOBS["PIN_CPU"] = False pins nothing. The core-choice rule and the
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 import redis
 
-from jobs.worker.affinity import MOVE_MARGIN, better_core, cpu_times
+from jobs.worker.affinity import MOVE_MARGIN, Affinity, better_core, cpu_times
 from tests.conftest import WorkerFactory
 from tests.helpers import Worker, wait_for
 from tests.testapp.jobs import AffinityJob
@@ -126,6 +127,24 @@ def test_a_worker_refuses_to_start_with_a_bad_setting(
     assert worker.process.wait(60) != 0
     assert "jobs.E003" in worker.log()
     assert "JOBS['PIN_CPU'] must be True or False, not 'sometimes'" in worker.log()
+
+
+@needs_two_cores
+def test_a_system_that_refuses_pinning_leaves_threads_alone(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def refuse(pid: int, cores: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "sched_setaffinity", refuse)
+    affinity = Affinity(frozenset(ALLOWED))
+    with caplog.at_level(logging.INFO, logger="jobs.worker"):
+        affinity.start()
+    assert affinity.core is None
+    assert "threads not pinned" in caplog.text
+    affinity.settle(short=False)  # no-ops, no errors
+    affinity.tick()
+    assert sorted(os.sched_getaffinity(0)) == ALLOWED
 
 
 def test_a_worker_moves_only_to_a_core_with_clearly_more_room() -> None:

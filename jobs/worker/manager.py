@@ -14,6 +14,9 @@
 4. Each thread's hand (the job it fetched or runs, and those it finished and
    has not yet acknowledged) lets the reconciler tell our jobs from strays
    (reconcile.py).
+5. With the process pinned to one core (affinity.py), each thread settles its
+   pin after every job (pinned after a short one, loose after a long one), and
+   the watchdog lets the process move to a freer core.
 """
 
 from __future__ import annotations

@@ -99,17 +99,18 @@ def check_job_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
             errors.append(
                 Error(f"{name}.queue is {cls.queue!r}; use a queue name", obj=cls, id="jobs.E011")
             )
-        timeout = cls.timeout
-        if timeout is not None and (
-            not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0
-        ):
-            errors.append(
-                Error(
-                    f"{name}.timeout is {timeout!r}; use seconds > 0 or None",
-                    obj=cls,
-                    id="jobs.E012",
+        for option in ("timeout", "retry_for"):
+            value = getattr(cls, option)
+            if value is not None and (
+                not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0
+            ):
+                errors.append(
+                    Error(
+                        f"{name}.{option} is {value!r}; use seconds > 0 or None",
+                        obj=cls,
+                        id="jobs.E012",
+                    )
                 )
-            )
     return errors
 
 

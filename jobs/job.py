@@ -19,7 +19,8 @@ RetryOption = bool | int
 # What retry_in() may answer: seconds, None for the default backoff, "kill" or "discard".
 RetryDecision = float | int | str | None
 
-_EXTRA_KEYS = ("timeout", "backtrace", "tags", "retry_queue")  # copied into payloads as given
+# Copied into payloads as given.
+_EXTRA_KEYS = ("timeout", "backtrace", "tags", "retry_queue", "retry_for")
 _OPTION_KEYS = frozenset({"queue", "retry", *_EXTRA_KEYS})
 
 
@@ -40,6 +41,8 @@ class Job:
     timeout: ClassVar[float | None] = None
     name: ClassVar[str | None] = None
     backtrace: ClassVar[bool | int] = False
+    # Seconds after the first failure past which a failing job goes to dead (Sidekiq 7.1+).
+    retry_for: ClassVar[float | None] = None
     # Set `abstract = True` on a base class that should not be registered itself.
     abstract: ClassVar[bool] = True
 
@@ -70,7 +73,7 @@ class Job:
     # Enqueue API.
     @classmethod
     def set(cls, **options: Any) -> JobOptions:
-        """Options for one call: queue, retry, timeout, backtrace, tags, on_commit."""
+        """Options for one call: queue, retry, retry_for, retry_queue, timeout, backtrace, tags, on_commit."""
         return JobOptions(cls, options)
 
     @classmethod
@@ -167,7 +170,9 @@ class JobOptions:
         self.cls = cls
         self.on_commit = bool(options.pop("on_commit", True))
         self.options = options
-        check_args([options.get("tags"), options.get("timeout")], "job options")
+        check_args(
+            [options.get("tags"), options.get("timeout"), options.get("retry_for")], "job options"
+        )
         # Everything but args, jid and created_at, computed once for every job built here.
         head: Payload = {
             "retry": options.get("retry", cls.retry),
@@ -176,6 +181,8 @@ class JobOptions:
         tail: Payload = {key: options[key] for key in _EXTRA_KEYS if key in options}
         if "backtrace" not in tail and cls.backtrace:
             tail["backtrace"] = cls.backtrace
+        if "retry_for" not in tail and cls.retry_for is not None:
+            tail["retry_for"] = cls.retry_for
         self._head, self._name, self._tail = head, registry.job_name(cls), tail
 
     def set(self, **options: Any) -> JobOptions:

@@ -4,7 +4,9 @@
    retries, 0 = straight to dead, False = drop the job.
 2. `default_delay()` is Sidekiq's backoff: count**4 + 15 + rand(10) * (count + 1).
 3. `record_failure()` stamps Sidekiq's error fields on the payload.
-4. `decide()` combines them with the job's own `retry_in()` answer.
+4. `decide()` combines them with the job's own `retry_in()` answer, and with
+   `retry_for` (Sidekiq 7.1+): seconds after the first failure past which a
+   failing job goes to dead whatever retries it has left.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Literal
 
-from jobs.payload import Payload
+from jobs.payload import Payload, epoch
 
 Verdict = Literal["retry", "dead", "drop"]
 
@@ -42,6 +44,15 @@ def max_retries(option: object, default: int) -> int | None:
     if isinstance(option, str) and option.isdigit():
         return int(option)
     return default
+
+
+def _out_of_time(payload: Payload, now: float) -> bool:
+    """True when the payload's `retry_for` window, counted from `failed_at`, has passed."""
+    window = payload.get("retry_for")
+    if isinstance(window, bool) or not isinstance(window, (int, float)) or window <= 0:
+        return False
+    first = epoch(payload.get("failed_at"))  # Sidekiq 8 writes milliseconds
+    return first is not None and first + window < now
 
 
 def default_delay(count: int, rng: random.Random | None = None) -> float:
@@ -115,7 +126,7 @@ def decide(
         return Decision("drop")
     if hook == "kill":
         return Decision("dead")
-    if count >= allowed:
+    if count >= allowed or _out_of_time(payload, now):
         return Decision("dead", exhausted=True)
     if isinstance(hook, (int, float)) and not isinstance(hook, bool) and hook >= 0:
         delay = float(hook)

@@ -53,12 +53,13 @@ def test_bad_job_options_are_reported() -> None:
     class BadRetry(Job):
         retry = -3  # type: ignore[assignment]
         queue = "no spaces allowed"
+        retry_for = "a day"  # type: ignore[assignment]
 
         def perform(self) -> None: ...
 
     try:
         found = ids([m for m in check_job_classes() if m.obj is BadRetry])
-        assert found == ["jobs.E010", "jobs.E011"]
+        assert found == ["jobs.E010", "jobs.E011", "jobs.E012"]
     finally:
         jobs_registry.unregister(
             "tests.test_checks.test_bad_job_options_are_reported.<locals>.BadRetry"

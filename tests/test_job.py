@@ -15,6 +15,7 @@ from django.db import transaction
 from jobs import EnqueueError, Job
 from jobs.redis.connection import make_client
 from jobs.redis.lane import Lane
+from jobs.registry import jobs_registry
 from tests.helpers import payloads
 from tests.testapp.jobs import NamedJob, RecordJob
 
@@ -45,6 +46,27 @@ def test_set_overrides_options_per_call(redis_client: redis.Redis) -> None:
     assert (payload["queue"], payload["retry"]) == ("critical", 3)
     with pytest.raises(TypeError, match="unknown job option"):
         RecordJob.set(colour="red")
+
+
+def test_retry_for_is_written_like_sidekiqs(redis_client: redis.Redis) -> None:
+    class Patient(Job):
+        retry_for = 3600
+
+        def perform(self) -> None: ...
+
+    try:
+        Patient.perform_async()
+        Patient.set(retry_for=60).perform_async()
+        RecordJob.perform_async(1)
+        first, second, plain = payloads(redis_client, "queue:default")[::-1]
+        assert (first["retry_for"], second["retry_for"]) == (3600, 60)
+        assert "retry_for" not in plain
+        with pytest.raises(TypeError, match="job options"):
+            Patient.set(retry_for=timedelta(hours=1))
+    finally:
+        jobs_registry.unregister(
+            "tests.test_job.test_retry_for_is_written_like_sidekiqs.<locals>.Patient"
+        )
 
 
 def test_perform_in_and_at_write_schedule(redis_client: redis.Redis) -> None:

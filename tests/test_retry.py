@@ -87,6 +87,22 @@ def test_hook_delay_overrides_backoff() -> None:
     assert decide({"retry": True}, 3, 1000.0, 25, 0).at == 1000.0
 
 
+def test_retry_for_sends_a_job_to_dead_once_its_window_has_passed() -> None:
+    failed = 1_790_000_000.0  # 2026
+    within = {"retry": True, "retry_for": 60, "failed_at": failed}
+    assert decide(within, 3, failed + 59, 25).verdict == "retry"
+    passed = decide(within, 3, failed + 61, 25)
+    assert (passed.verdict, passed.exhausted) == ("dead", True)
+    # Sidekiq 8 writes failed_at in epoch milliseconds.
+    millis = {"retry": True, "retry_for": 60, "failed_at": int(failed * 1000)}
+    assert decide(millis, 1, failed + 61, 25).verdict == "dead"
+    assert decide(millis, 1, failed + 30, 25).verdict == "retry"
+    # The count still applies; an unusable window is ignored.
+    assert decide({**within, "retry": 2}, 2, failed + 1, 25).verdict == "dead"
+    for junk in ("60", True, -5, None):
+        assert decide({**within, "retry_for": junk}, 3, failed + 10**6, 25).verdict == "retry"
+
+
 def test_exhausted_flag_only_when_retries_ran_out() -> None:
     assert decide({"retry": 1}, 1, 0.0, 25).exhausted
     assert not decide({"retry": True}, 0, 0.0, 25, "kill").exhausted

@@ -265,3 +265,16 @@ class AffinityJob(Job):
         if AffinityJob._client is None:  # one connection: the job stays well under 5 ms
             AffinityJob._client = ledger()
         AffinityJob._client.rpush("ledger:affinity", json.dumps({"thread": thread, "child": child}))
+
+
+class RetryForJob(Job):
+    """Always fail, retried at once, until 1 s after the first failure (Sidekiq's retry_for)."""
+
+    retry_for = 1
+
+    def retry_in(self, count: int, exc: BaseException) -> float:
+        return 0
+
+    def perform(self) -> None:
+        ledger().incr(f"ledger:fail:{self.jid}")
+        raise RuntimeError("still failing")

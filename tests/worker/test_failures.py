@@ -18,6 +18,7 @@ from tests.testapp.jobs import (
     FailJob,
     RecordJob,
     RetryEarlyJob,
+    RetryForJob,
     SlowJob,
     TimeoutJob,
 )
@@ -116,6 +117,34 @@ def test_retry_2_always_failing_is_dead_after_exactly_3_runs(
     assert record["error_class"] == "RuntimeError"
     assert int(redis_client.get(f"ledger:fail:{jid}") or 0) == 3
     assert redis_client.zcard("retry") == 0
+
+
+def test_retry_for_ends_retries_by_time_not_count(
+    redis_client: redis.Redis, start_worker: WorkerFactory
+) -> None:
+    start_worker("-c", "1")
+    jid = RetryForJob.perform_async()
+    wait_for(lambda: redis_client.zcard("dead") == 1, 20, what="the dead entry")
+    [record] = dead(redis_client)
+    assert record["jid"] == jid
+    assert record["retry_for"] == 1
+    runs = int(redis_client.get(f"ledger:fail:{jid}") or 0)
+    assert runs == record["retry_count"] + 1 >= 2  # retried while in the window (25 allowed)
+    assert 1.0 < record["retried_at"] - record["failed_at"] < 10  # the run that died was past it
+    # A Sidekiq 8 payload (epoch milliseconds) whose window closed long ago dies on this failure.
+    old = {
+        "class": "tests.testapp.jobs.RetryForJob",
+        "args": [],
+        "jid": "sidekiq8retryfor0000001",
+        "queue": "default",
+        "retry": True,
+        "retry_for": 60,
+        "retry_count": 0,
+        "failed_at": int((time.time() - 3600) * 1000),
+    }
+    redis_client.lpush("queue:default", json.dumps(old))
+    wait_for(lambda: redis_client.zcard("dead") == 2, 20, what="the Sidekiq 8 job in dead")
+    assert int(redis_client.get("ledger:fail:sidekiq8retryfor0000001") or 0) == 1
 
 
 def test_retry_early_and_discard(redis_client: redis.Redis, start_worker: WorkerFactory) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from typing import Any
 
 import pytest
 import redis
@@ -43,6 +44,14 @@ BAD_PAYLOADS = [
 
 def dead(client: redis.Redis) -> list[dict[str, object]]:
     return payloads(client, "dead")
+
+
+def the_dead_job(client: redis.Redis, jid: str) -> dict[str, Any]:
+    """Wait for `jid` to be the one job in the dead set; return its record."""
+    wait_for(lambda: client.zcard("dead") == 1, 20, what="the dead entry")
+    [record] = dead(client)
+    assert record["jid"] == jid
+    return record
 
 
 def test_bad_payloads_go_to_dead_and_valid_jobs_still_run(
@@ -110,9 +119,7 @@ def test_retry_2_always_failing_is_dead_after_exactly_3_runs(
 ) -> None:
     start_worker("-c", "2")
     jid = AlwaysFailJob.perform_async()
-    wait_for(lambda: redis_client.zcard("dead") == 1, 20, what="the dead entry")
-    [record] = dead(redis_client)
-    assert record["jid"] == jid
+    record = the_dead_job(redis_client, jid)
     assert record["retry_count"] == 2
     assert record["error_class"] == "RuntimeError"
     assert int(redis_client.get(f"ledger:fail:{jid}") or 0) == 3
@@ -124,9 +131,7 @@ def test_retry_for_ends_retries_by_time_not_count(
 ) -> None:
     start_worker("-c", "1")
     jid = RetryForJob.perform_async()
-    wait_for(lambda: redis_client.zcard("dead") == 1, 20, what="the dead entry")
-    [record] = dead(redis_client)
-    assert record["jid"] == jid
+    record = the_dead_job(redis_client, jid)
     assert record["retry_for"] == 1
     runs = int(redis_client.get(f"ledger:fail:{jid}") or 0)
     assert runs == record["retry_count"] + 1 >= 2  # retried while in the window (25 allowed)

@@ -11,8 +11,8 @@ process has none to give.
 
 1. At start every thread of the process is pinned to the core it runs on;
    threads started later inherit the pin.
-2. A processor thread whose job took PIN_JOBS_UNDER or longer leaves the pin
-   until it runs a short job again: long jobs may spend their time in C code
+2. A processor thread whose job was not short (manager.SHORT_JOB, 5 ms) leaves
+   the pin until it runs a short job again: long jobs may spend their time in C code
    that releases the GIL (numpy, Pillow, hashlib), which can use other cores.
 3. A thread about to start a program (subprocess, os.system, fork, exec,
    posix_spawn) leaves the pin first, as a child inherits its parent thread's
@@ -37,8 +37,6 @@ from collections.abc import Mapping
 
 logger = logging.getLogger("jobs.worker")
 
-# A processor thread stays pinned while its jobs take less than this (wall seconds).
-PIN_JOBS_UNDER = 0.005
 # Seconds between looks at the cores' load: uniformly random in this range.
 REBALANCE_EVERY = (1.5, 4.5)
 # Move only to a core with at least this much more room (fraction of one core).
@@ -138,16 +136,14 @@ class Affinity:
         )
 
     def settle(self, short: bool) -> None:
-        """Called by a processor thread after each job: pinned after short ones, loose after long."""
+        """Pin the calling thread after a short job, loosen it after a long one.
+
+        The spawn hook loosens a thread the same way before it starts a program, so the
+        program sees every allowed core.
+        """
         tid = threading.get_native_id()
         if short == (tid in self._loose):  # pinned wants short, loose wants long
             self._set(tid, pinned=short)
-
-    def loosen(self) -> None:
-        """Let the calling thread (and whatever it starts) use every allowed core."""
-        tid = threading.get_native_id()
-        if tid not in self._loose:
-            self._set(tid, pinned=False)
 
     def _set(self, tid: int, *, pinned: bool) -> None:
         with self._lock:
@@ -238,6 +234,6 @@ def _install_spawn_hook(affinity: Affinity) -> None:
 
     def hook(event: str, args: tuple[object, ...]) -> None:
         if event in SPAWN_EVENTS:
-            _hooked[0].loosen()
+            _hooked[0].settle(short=False)
 
     sys.addaudithook(hook)

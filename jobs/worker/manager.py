@@ -33,7 +33,7 @@ from jobs.exceptions import JobTimeout
 from jobs.job import Job
 from jobs.payload import Payload
 from jobs.worker.acker import Acker, Completion
-from jobs.worker.affinity import PIN_JOBS_UNDER, Affinity
+from jobs.worker.affinity import Affinity
 from jobs.worker.buffer import WorkBuffer
 from jobs.worker.fetch import PREFETCH, Fetcher
 from jobs.worker.health import Backoff, RedisHealth
@@ -44,9 +44,10 @@ logger = logging.getLogger("jobs.worker")
 # Seconds a timed-out job gets to react to JobTimeout before its thread is abandoned.
 TIMEOUT_GRACE = 1.0
 WATCHDOG_PERIOD = 0.1
-# A thread prefetches only after a job shorter than this: the extras then wait for a
-# thread about to get free, not behind long jobs while other workers idle.
-PREFETCH_AFTER_JOBS_UNDER = 0.005
+# A job that took less than this (wall seconds) is short. Only after a short job does a
+# thread prefetch (the extras then wait for a thread about to get free, not behind long
+# jobs while other workers idle) and stay on the process's core (affinity.py).
+SHORT_JOB = 0.005
 # Prefetched jobs no thread took within this many seconds go back to their queue.
 STASH_MAX_WAIT = 0.25
 
@@ -83,7 +84,7 @@ class _Slot:
 
     done: list[bytes] = field(default_factory=list)  # finished, acked with the next fetch
     want: int = 1  # jobs to ask for in the next fetch, while jobs are short
-    short: bool = False  # the thread's last job took under PREFETCH_AFTER_JOBS_UNDER
+    short: bool = False  # the thread's last job took under SHORT_JOB
 
 
 class Manager:
@@ -179,10 +180,9 @@ class Manager:
                 began = time.perf_counter()
                 try:
                     completion = self._one(me, raw)
-                    took = time.perf_counter() - began
-                    slot.short = took < PREFETCH_AFTER_JOBS_UNDER
+                    slot.short = time.perf_counter() - began < SHORT_JOB
                     if self.affinity is not None:
-                        self.affinity.settle(took < PIN_JOBS_UNDER)
+                        self.affinity.settle(slot.short)
                 except JobTimeout:  # delivered after the job itself had returned
                     continue
                 except Exception:

@@ -267,14 +267,8 @@ class AffinityJob(Job):
         AffinityJob._client.rpush("ledger:affinity", json.dumps({"thread": thread, "child": child}))
 
 
-class RetryForJob(Job):
-    """Always fail, retried at once, until 1 s after the first failure (Sidekiq's retry_for)."""
+class RetryForJob(AlwaysFailJob):
+    """AlwaysFailJob with every retry allowed, until 1 s after the first failure (retry_for)."""
 
+    retry = True
     retry_for = 1
-
-    def retry_in(self, count: int, exc: BaseException) -> float:
-        return 0
-
-    def perform(self) -> None:
-        ledger().incr(f"ledger:fail:{self.jid}")
-        raise RuntimeError("still failing")

@@ -101,7 +101,9 @@ def test_every_relative_link_resolves(path: Path) -> None:
 def test_the_readme_is_a_guide_not_a_reference() -> None:
     lines = len((ROOT / "README.md").read_text(encoding="utf-8").splitlines())
     low, high = README_LINES
-    assert low <= lines <= high, f"README.md has {lines} lines; keep it {low}-{high}, the rest in docs/"
+    assert low <= lines <= high, (
+        f"README.md has {lines} lines; keep it {low}-{high}, the rest in docs/"
+    )
 
 
 def test_the_checker_finds_a_broken_link(tmp_path: Path) -> None:

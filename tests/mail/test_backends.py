@@ -15,7 +15,7 @@ from django.db import transaction
 
 from jobs import testing
 from jobs.exceptions import EnqueueError
-from jobs.mail.backends import delivery_backend, delivery_connection
+from jobs.mail.delivery import delivery_connection
 from jobs.mail.jobs import EmailMessageJob
 from jobs.mail.serialize import message_from_dict
 from jobs.redis.connection import reset_clients
@@ -132,32 +132,6 @@ def test_a_rolled_back_transaction_queues_nothing() -> None:
             send_mail("Never", "body", "s@example.com", ["a@example.com"])
             raise RuntimeError
         assert testing.all_jobs() == []
-
-
-def test_the_real_backend_is_jobs_email_backend_when_the_site_queues(settings: Any) -> None:
-    settings.JOBS = {**settings.JOBS, "EMAIL_BACKEND": SMTP}
-    settings.EMAIL_BACKEND = LOCMEM
-    assert delivery_backend() == LOCMEM
-
-    settings.EMAIL_BACKEND = QUEUED
-    assert delivery_backend() == SMTP
-
-
-@pytest.mark.parametrize(("django_timeout", "expected"), [(None, 4.5), (7, 7.0)])
-def test_smtp_connections_always_have_a_timeout(
-    settings: Any, django_timeout: float | None, expected: float
-) -> None:
-    settings.EMAIL_BACKEND = SMTP
-    settings.EMAIL_TIMEOUT = django_timeout
-    settings.JOBS = {**settings.JOBS, "EMAIL_TIMEOUT": 4.5}
-
-    assert delivery_connection().timeout == expected
-
-
-def test_backends_without_a_timeout_are_left_alone(settings: Any) -> None:
-    settings.EMAIL_BACKEND = LOCMEM
-
-    assert not hasattr(delivery_connection(), "timeout")
 
 
 @pytest.mark.skipif(django.VERSION < (6, 1), reason="MAILERS arrived in Django 6.1")

@@ -120,7 +120,7 @@ def test_fail_silently_also_holds_when_the_push_waits_for_a_commit() -> None:
     with transaction.atomic():
         send_mail("Lost", "body", "s@example.com", ["a@example.com"], fail_silently=True)
     # Committed without an error. Without fail_silently the failure surfaces at commit:
-    with pytest.raises(EnqueueError), transaction.atomic():
+    with pytest.raises(EnqueueError, match="could not enqueue"), transaction.atomic():
         send_mail("Lost", "body", "s@example.com", ["a@example.com"])
 
 

@@ -118,7 +118,10 @@ def test_unreadable_messages_are_killed() -> None:
 def test_classified_errors_are_chained_to_the_original() -> None:
     original = smtplib.SMTPDataError(554, b"no")
 
-    with pytest.raises(MailRejected) as caught, smtp_errors_classified():
+    with (
+        pytest.raises(MailRejected, match=r"^554 no \(DATA\)$") as caught,
+        smtp_errors_classified(),
+    ):
         raise original
 
     assert caught.value.__cause__ is original

@@ -191,7 +191,7 @@ def test_a_method_returning_none_sends_nothing() -> None:
 def test_a_malformed_message_is_killed() -> None:
     job = EmailMessageJob()
 
-    with pytest.raises(InvalidMessage) as caught:
+    with pytest.raises(InvalidMessage, match="malformed serialised email message") as caught:
         job.perform({"version": 1, "subject": "only"})
 
     assert job.retry_in(0, caught.value) == "kill"

@@ -19,7 +19,8 @@ from jobs.mail.delivery import delivery_connection
 from jobs.mail.jobs import EmailMessageJob
 from jobs.mail.serialize import message_from_dict
 from jobs.redis.connection import reset_clients
-from tests.mail.process import StartWorker, jobs_left, processed, wait_for
+from tests.helpers import wait_for
+from tests.mail.process import StartWorker, jobs_left, processed
 from tests.mail.smtp import SMTPServer, free_port
 
 QUEUED = "jobs.mail.backends.QueuedEmailBackend"
@@ -55,8 +56,8 @@ def test_send_mail_goes_through_the_queue_and_arrives(
     message.attach("data.bin", b"\x00\x01\xfe\xff", "application/octet-stream")
     assert (sent, message.send()) == (1, 1)
 
-    wait_for(lambda: len(smtp.messages) == 2, "both queued mails")
-    wait_for(lambda: processed(redis_client) >= 2, "both jobs to finish")
+    wait_for(lambda: len(smtp.messages) == 2, 20, "both queued mails")
+    wait_for(lambda: processed(redis_client) >= 2, 20, "both jobs to finish")
     assert jobs_left(redis_client) == 0
     by_rcpt = {m.rcpt_tos[0]: m for m in smtp.messages}
     assert sorted(by_rcpt) == ["q@example.com", "r@example.com"]

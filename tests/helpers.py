@@ -22,16 +22,29 @@ T = TypeVar("T")
 
 
 def wait_for(
-    condition: Callable[[], T], timeout: float = 15.0, interval: float = 0.02, what: str = ""
+    condition: Callable[[], T],
+    timeout: float,
+    what: str,
+    *,
+    interval: float = 0.02,
+    raise_on_timeout: bool = True,
 ) -> T:
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+    """Poll `condition` until it returns something truthy, and return that.
+
+    After `timeout` seconds: raise AssertionError "timed out after <timeout> s waiting
+    for <what>"; or, with raise_on_timeout=False, return the last (falsy) result, for a
+    test that records figures or asserts with a better message of its own first. The
+    one way tests wait: never sleep for a fixed time instead.
+    """
     deadline = time.monotonic() + timeout
     while True:
         result = condition()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+            if not raise_on_timeout:
+                return result
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
 
 
@@ -76,7 +89,10 @@ class Worker:
 
     def wait_ready(self, timeout: float = 20.0) -> str:
         return wait_for(
-            self._ready_identity, timeout, 0.05, f"worker {self.pid} to start (log {self.log_path})"
+            self._ready_identity,
+            timeout,
+            f"worker {self.pid} to start (log {self.log_path})",
+            interval=0.05,
         )
 
     def _ready_identity(self) -> str | None:
@@ -206,7 +222,7 @@ class PrivateRedis:
         self.process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        wait_for(self.ping, 10, 0.02, f"redis-server on port {self.port}")
+        wait_for(self.ping, 10, f"redis-server on port {self.port}")
 
     def ping(self) -> bool:
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)

@@ -149,7 +149,7 @@ def test_enqueue_with_redis_down_raises_enqueue_error(monkeypatch: pytest.Monkey
     monkeypatch.setattr("jobs.client.get_redis", lambda: dead)
     with pytest.raises(EnqueueError, match=r"could not enqueue 1 tests.testapp.jobs.RecordJob"):
         RecordJob.perform_async(1)
-    with pytest.raises(EnqueueError):
+    with pytest.raises(EnqueueError, match=r"could not enqueue 1 tests.testapp.jobs.RecordJob"):
         RecordJob.perform_in(60, 1)
 
 

@@ -53,7 +53,9 @@ def test_an_idle_connection_closed_by_the_server_is_replaced_before_use(
     assert sock is not None
     host, port = sock.getsockname()[:2]
     assert redis_client.client_kill(f"{host}:{port}")
-    wait_for(lambda: lane_module._closed_by_peer(sock), 5, 0.01, what="the close to arrive")
+    wait_for(
+        lambda: lane_module._closed_by_peer(sock), 5, interval=0.01, what="the close to arrive"
+    )
     # Without the check this LPUSH would go out on the dead socket and fail.
     assert lane.call([("LPUSH", "lane:list", "b")]) == [2]
     assert lane._sock is not sock

@@ -42,7 +42,7 @@ def test_inline_runs_at_once_with_json_round_trip(
 
 
 def test_fake_still_checks_arguments() -> None:
-    with testing.fake(), pytest.raises(TypeError):
+    with testing.fake(), pytest.raises(TypeError, match=r"\('value'\) is of type set"):
         RecordJob.perform_async({1, 2})
 
 

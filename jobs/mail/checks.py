@@ -10,7 +10,7 @@ from django.core.checks import Warning as CheckWarning
 from django.core.exceptions import ImproperlyConfigured
 
 from jobs.conf import get_settings
-from jobs.mail.backends import delivery_alias, is_queued_backend
+from jobs.mail.delivery import delivery_alias, is_queued_backend
 
 
 @register(Tags.compatibility)

@@ -5,7 +5,7 @@
    keyword arguments. Only registered Mailer subclasses and their mailer methods run;
    nothing named in a payload is ever imported.
 2. `EmailMessageJob` sends a message serialised by `deliver_later(message)`.
-3. Both send through the real backend (jobs.mail.backends) with a timeout, and sort
+3. Both send through the real backend (jobs.mail.delivery) with a timeout, and sort
    failures with jobs.mail.errors: 5xx replies and unreadable messages go straight to
    the dead set, everything else is retried with Sidekiq's backoff.
 """
@@ -23,10 +23,10 @@ from django.utils import translation
 
 from jobs.conf import get_settings
 from jobs.job import Job, JobOptions
-from jobs.mail.backends import send_now, smtp_timeout
+from jobs.mail.delivery import send_now, smtp_timeout
 from jobs.mail.errors import InvalidMessage, retry_decision, smtp_errors_classified
-from jobs.mail.mailer import lookup_mailer
-from jobs.mail.serialize import MessageData, message_from_dict, message_to_dict
+from jobs.mail.registry import lookup_mailer
+from jobs.mail.serialize import MessageData, message_from_dict
 
 logger = logging.getLogger("jobs.mail")
 
@@ -121,23 +121,15 @@ def enqueue_delivery(
     return _enqueue(_options(MailDeliveryJob, queue), args, wait, wait_until)
 
 
-def enqueue_message(data: MessageData, mailer: str | None = None, *, on_commit: bool = True) -> str:
-    """Enqueue an EmailMessageJob for serialised `data`; return its jid."""
-    args: list[Any] = [data] if mailer is None else [data, mailer]
-    return _options(EmailMessageJob, None, on_commit).perform_async(*args)
-
-
-def deliver_later(
-    message: EmailMessage,
+def enqueue_message(
+    data: MessageData,
+    mailer: str | None = None,
     *,
+    on_commit: bool = True,
     wait: float | timedelta | None = None,
     wait_until: datetime | float | None = None,
     queue: str | None = None,
 ) -> str:
-    """Send `message` from the worker (after commit inside a transaction); return the jid.
-
-    Any EmailMessage or EmailMultiAlternatives, attachments included; `wait` (seconds or
-    a timedelta) or `wait_until` (a datetime or epoch seconds) delay it.
-    """
-    data = message_to_dict(message)
-    return _enqueue(_options(EmailMessageJob, queue), [data], wait, wait_until)
+    """Enqueue an EmailMessageJob for serialised `data`; return its jid."""
+    args: list[Any] = [data] if mailer is None else [data, mailer]
+    return _enqueue(_options(EmailMessageJob, queue, on_commit), args, wait, wait_until)

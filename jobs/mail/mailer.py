@@ -16,6 +16,7 @@
    worker only runs methods of registered mailers, never imports a path from a payload.
 3. `deliver_later()` enqueues the mailer name, the method, the JSON-checked arguments
    and the active language; the worker renders and sends with that language active.
+4. `deliver_later(message)` queues any EmailMessage, serialised (jobs.mail.serialize).
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ from django.template.loader import get_template
 from django.utils import translation
 
 from jobs.arguments import check_args
-from jobs.registry import Registry
+from jobs.mail.delivery import send_now
+from jobs.mail.jobs import enqueue_delivery, enqueue_message
+from jobs.mail.registry import lookup_mailer, mailer_name, register
+from jobs.mail.serialize import message_to_dict
 
 P = ParamSpec("P")
 BuildResult = EmailMessage | None
@@ -125,8 +129,6 @@ class MessageDelivery:
 
     def deliver_now(self) -> int:
         """Build and send the message in this process; return how many were sent (0 or 1)."""
-        from jobs.mail.backends import send_now
-
         message = self.message()
         return 0 if message is None else send_now(message)
 
@@ -138,8 +140,6 @@ class MessageDelivery:
         queue: str | None = None,
     ) -> str:
         """Queue the delivery (after commit inside a transaction); return the job's jid."""
-        from jobs.mail.jobs import enqueue_delivery
-
         name = mailer_name(self.mailer)
         if lookup_mailer(name) is not self.mailer:
             raise TypeError(
@@ -241,19 +241,19 @@ def _render_optional(name: str, context: Mapping[str, Any], *, autoescape: bool)
 
 
 _BASE_NAMES = frozenset(dir(Mailer))
-_mailers: Registry[type[Mailer]] = Registry("mailer")
 
 
-def mailer_name(cls: type[Mailer]) -> str:
-    """The name written in payloads: `name` if the class sets one, else its dotted path."""
-    return Registry.name_of(cls)
+def deliver_later(
+    message: EmailMessage,
+    *,
+    wait: float | timedelta | None = None,
+    wait_until: datetime | float | None = None,
+    queue: str | None = None,
+) -> str:
+    """Send `message` from the worker (after commit inside a transaction); return the jid.
 
-
-def register(cls: type[Mailer]) -> None:
-    """Register `cls`; a second, different class under the same name is an error."""
-    _mailers.register(cls)
-
-
-def lookup_mailer(name: str) -> type[Mailer] | None:
-    """Return the registered mailer called `name`, never importing anything."""
-    return _mailers.lookup(name)
+    Any EmailMessage or EmailMultiAlternatives, attachments included; `wait` (seconds or
+    a timedelta) or `wait_until` (a datetime or epoch seconds) delay it.
+    """
+    data = message_to_dict(message)
+    return enqueue_message(data, wait=wait, wait_until=wait_until, queue=queue)

@@ -19,7 +19,7 @@ from django.core.mail import EmailMessage
 
 from jobs import testing
 from jobs.mail.jobs import EmailMessageJob, MailDeliveryJob, in_language
-from jobs.mail.mailer import lookup_mailer, mailer_name
+from jobs.mail.registry import lookup_mailer, mailer_name
 from jobs.mail.serialize import message_from_dict
 from jobs.payload import Payload
 from jobs.registry import job_name

@@ -70,5 +70,5 @@ def test_names_are_validated() -> None:
     assert not valid_name("")
     assert not valid_name("a\nb")
     assert not valid_name("x" * 201)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid queue name"):
         Queue(redis.Redis(), "")

@@ -175,8 +175,8 @@ class RubyWorker(RubyProcess):
             identity = wait_for(
                 lambda: self._identity(client),
                 timeout,
-                0.05,
                 f"Ruby sidekiq {self.pid} to start (log {self.log_path})",
+                interval=0.05,
             )
         finally:
             client.close()
@@ -217,8 +217,8 @@ class WebUI(RubyProcess):
         wait_for(
             self._answers,
             timeout,
-            0.1,
             f"Sidekiq's Web UI on port {self.port} (log {self.log_path})",
+            interval=0.1,
         )
 
     def _answers(self) -> bool:

@@ -106,7 +106,11 @@ def test_a_ruby_process_and_its_running_job_show_on_our_busy_page(
     worker = start_ruby_worker("ruby")
     identity = worker.wait_ready()
     (jid,) = ruby.push({"class": "SleepyWorker", "queue": "ruby", "args": ["ledger:wake"]})
-    wait_for(lambda: redis_client.lrange("ledger:ruby:started", 0, -1) == [jid.encode()], 20)
+    wait_for(
+        lambda: redis_client.lrange("ledger:ruby:started", 0, -1) == [jid.encode()],
+        20,
+        what="Ruby to start the job",
+    )
     # Sidekiq 6.4 lists running jobs in `<identity>:workers` on its next heartbeat (5 s).
     wait_for(lambda: redis_client.hlen(f"{identity}:workers") == 1, 15, what="Ruby's heartbeat")
     body = staff_client.get("/admin/jobs/busy/").content.decode()

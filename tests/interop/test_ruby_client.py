@@ -38,7 +38,9 @@ def test_ruby_pushed_jobs_run_on_our_worker(
         {"class": name, "args": args},
         {"class": name, "args": ["urgent"], "queue": "critical"},
     )
-    runs = wait_for(lambda: len(echoes(redis_client)) == 2 and echoes(redis_client), 20)
+    runs = wait_for(
+        lambda: len(echoes(redis_client)) == 2 and echoes(redis_client), 20, what="both echoes"
+    )
     assert runs == {
         jids[0]: {"jid": jids[0], "queue": "default", "args": args},
         jids[1]: {"jid": jids[1], "queue": "critical", "args": ["urgent"]},

@@ -34,7 +34,11 @@ def test_our_jobs_named_after_ruby_classes_run_on_a_ruby_worker(
     single = HardWorker.perform_async("bob", 5)
     bulk = HardWorker.perform_bulk([["ann", 1], ["cid", 2]])
     with_options = HardWorker.set(retry=3, tags=["interop"]).perform_async("dan", 4)
-    runs = wait_for(lambda: len(ruby_runs(redis_client)) == 4 and ruby_runs(redis_client), 20)
+    runs = wait_for(
+        lambda: len(ruby_runs(redis_client)) == 4 and ruby_runs(redis_client),
+        20,
+        what="Ruby to run the 4 jobs",
+    )
     expected = {
         single: ["bob", 5],
         bulk[0]: ["ann", 1],

@@ -1,24 +1,16 @@
-"""Run `manage.py runworker` for the mail tests, and wait for conditions with a deadline."""
+"""Run `manage.py runworker` for the mail tests, and read what the workers did."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import redis
 
-from tests import helpers
 from tests.helpers import Worker
 
 ROOT = Path(__file__).resolve().parents[2]
-T = TypeVar("T")
-
-
-def wait_for(condition: Callable[[], T], what: str, timeout: float = 20.0) -> T:
-    """tests.helpers.wait_for, with the description first as these tests read best."""
-    return helpers.wait_for(condition, timeout, 0.05, what)
 
 
 def mail_worker(

@@ -20,14 +20,13 @@ from jobs.mail.errors import (
     retry_decision,
     smtp_errors_classified,
 )
-from tests.helpers import payloads
+from tests.helpers import payloads, wait_for
 from tests.mail.mailers import WelcomeMailer
 from tests.mail.process import (
     StartWorker,
     jobs_left,
     make_retries_due,
     processed,
-    wait_for,
 )
 from tests.mail.smtp import REFUSED_DOMAIN, RefusingPort, SilentServer, SMTPServer
 
@@ -118,7 +117,10 @@ def test_unreadable_messages_are_killed() -> None:
 def test_classified_errors_are_chained_to_the_original() -> None:
     original = smtplib.SMTPDataError(554, b"no")
 
-    with pytest.raises(MailRejected) as caught, smtp_errors_classified():
+    with (
+        pytest.raises(MailRejected, match=r"^554 no \(DATA\)$") as caught,
+        smtp_errors_classified(),
+    ):
         raise original
 
     assert caught.value.__cause__ is original
@@ -133,7 +135,7 @@ def test_server_down_means_retry_and_once_back_the_mail_arrives_once(
         start_worker()
         WelcomeMailer.welcome("down@example.com", "Down").deliver_later()
 
-        [retry] = wait_for(lambda: payloads(redis_client, "retry"), "the job to be retried")
+        [retry] = wait_for(lambda: payloads(redis_client, "retry"), 20, "the job to be retried")
         assert retry["error_class"] == "ConnectionRefusedError"
         assert "Connection refused" in retry["error_message"]
         assert retry["retry_count"] == 0
@@ -144,8 +146,8 @@ def test_server_down_means_retry_and_once_back_the_mail_arrives_once(
     server.start()
     try:
         assert make_retries_due(redis_client) == 1
-        [mail] = wait_for(lambda: server.messages, "the mail after the server came back")
-        wait_for(lambda: processed(redis_client) >= 2, "the retried job to finish")
+        [mail] = wait_for(lambda: server.messages, 20, "the mail after the server came back")
+        wait_for(lambda: processed(redis_client) >= 2, 20, "the retried job to finish")
         assert jobs_left(redis_client) == 0
         assert [m.rcpt_tos for m in server.messages] == [["down@example.com"]]
         assert mail.parsed()["Subject"] == "Welcome, Down"
@@ -162,7 +164,7 @@ def test_a_refused_recipient_goes_to_dead_without_retries(
     address = f"nobody@{REFUSED_DOMAIN}"
     WelcomeMailer.welcome(address, "Nobody").deliver_later()
 
-    [dead] = wait_for(lambda: payloads(redis_client, "dead"), "the job in the dead set")
+    [dead] = wait_for(lambda: payloads(redis_client, "dead"), 20, "the job in the dead set")
     assert dead["error_class"] == "MailRejected"
     assert dead["error_message"] == (
         f"550 5.1.1 <{address}>: Recipient address rejected: User unknown (RCPT TO {address})"
@@ -182,7 +184,7 @@ def test_a_server_that_never_answers_is_cut_off_and_retried(
         started = time.monotonic()
         WelcomeMailer.welcome("hung@example.com", "Hung").deliver_later()
 
-        [retry] = wait_for(lambda: payloads(redis_client, "retry"), "the timed-out job", 10)
+        [retry] = wait_for(lambda: payloads(redis_client, "retry"), 10, "the timed-out job")
         assert time.monotonic() - started < 8  # the 1 s SMTP timeout, not the 60 s job timeout
         assert retry["error_class"] == "SMTPServerDisconnected"
         assert "timed out" in retry["error_message"]
@@ -193,6 +195,6 @@ def test_a_server_that_never_answers_is_cut_off_and_retried(
     server.start()
     try:
         make_retries_due(redis_client)
-        wait_for(lambda: server.messages, "the mail once a real server answers")
+        wait_for(lambda: server.messages, 20, "the mail once a real server answers")
     finally:
         server.stop()

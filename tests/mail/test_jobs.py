@@ -16,14 +16,13 @@ from django.utils import translation
 from jobs.mail import deliver_later
 from jobs.mail.errors import InvalidMessage
 from jobs.mail.jobs import EmailMessageJob, MailDeliveryJob
-from tests.helpers import payloads
+from tests.helpers import payloads, wait_for
 from tests.mail.mailers import WelcomeMailer
 from tests.mail.process import (
     MailWorker,
     StartWorker,
     jobs_left,
     processed,
-    wait_for,
 )
 from tests.mail.smtp import SMTPServer
 
@@ -32,7 +31,7 @@ BLOB = bytes(range(256)) * 64 + os.urandom(4096)
 
 def settle(client: redis.Redis, jobs: int) -> None:
     """Wait until `jobs` jobs are finished; then no job is left that could still send."""
-    wait_for(lambda: processed(client) >= jobs, f"{jobs} job(s) to finish")
+    wait_for(lambda: processed(client) >= jobs, 20, f"{jobs} job(s) to finish")
     assert jobs_left(client) == 0
 
 
@@ -42,7 +41,7 @@ def test_mailer_delivery_arrives_once_rendered_in_the_worker(
 ) -> None:
     jid = WelcomeMailer.welcome("ada@example.com", "Ada O'Neil").deliver_later()
 
-    wait_for(lambda: smtp.messages, "the welcome mail")
+    wait_for(lambda: smtp.messages, 20, "the welcome mail")
     settle(redis_client, 1)
     [mail] = smtp.messages
     parsed = mail.parsed()
@@ -81,7 +80,7 @@ def test_message_with_binary_attachment_arrives_byte_identical(
 
     deliver_later(message)
 
-    wait_for(lambda: smtp.messages, "the message with attachments")
+    wait_for(lambda: smtp.messages, 20, "the message with attachments")
     settle(redis_client, 1)
     [mail] = smtp.messages
     assert sorted(mail.rcpt_tos) == ["bob@example.com", "carol@example.com", "dave@example.com"]
@@ -110,7 +109,7 @@ def test_wait_is_honoured(smtp: SMTPServer, worker: MailWorker, redis_client: re
         "welcome",
         ["later@example.com", "Later"],
     ]
-    [mail] = wait_for(lambda: smtp.messages, "the delayed mail")
+    [mail] = wait_for(lambda: smtp.messages, 20, "the delayed mail")
     assert mail.at >= enqueued_at + 2
     assert mail.parsed()["Subject"] == "Welcome, Later"
 
@@ -125,7 +124,7 @@ def test_wait_until_and_queue(
 
     [scheduled] = payloads(redis_client, "schedule")
     assert scheduled["queue"] == "critical"
-    [mail] = wait_for(lambda: smtp.messages, "the mail on the critical queue")
+    [mail] = wait_for(lambda: smtp.messages, 20, "the mail on the critical queue")
     assert mail.at >= when
 
 
@@ -138,7 +137,7 @@ def test_language_active_at_enqueue_is_active_in_the_worker(
     with translation.override("de"):
         WelcomeMailer.language("de@example.com").deliver_later()
 
-    wait_for(lambda: len(smtp.messages) == 2, "both mails")
+    wait_for(lambda: len(smtp.messages) == 2, 20, "both mails")
     bodies = {mail.rcpt_tos[0]: mail.text() for mail in smtp.messages}
     assert bodies == {"fr@example.com": "Language: fr", "de@example.com": "Language: de"}
 
@@ -155,7 +154,7 @@ def test_deliver_later_in_a_rolled_back_transaction_sends_nothing(
     with transaction.atomic():
         WelcomeMailer.welcome("after@example.com", "After").deliver_later()
 
-    wait_for(lambda: smtp.messages, "the mail of the committed transaction")
+    wait_for(lambda: smtp.messages, 20, "the mail of the committed transaction")
     settle(redis_client, 1)
     assert [mail.rcpt_tos for mail in smtp.messages] == [["after@example.com"]]
     assert processed(redis_client) == 1
@@ -191,7 +190,7 @@ def test_a_method_returning_none_sends_nothing() -> None:
 def test_a_malformed_message_is_killed() -> None:
     job = EmailMessageJob()
 
-    with pytest.raises(InvalidMessage) as caught:
+    with pytest.raises(InvalidMessage, match="malformed serialised email message") as caught:
         job.perform({"version": 1, "subject": "only"})
 
     assert job.retry_in(0, caught.value) == "kill"
@@ -203,7 +202,7 @@ def test_a_payload_naming_an_unregistered_mailer_goes_to_dead(
 ) -> None:
     MailDeliveryJob.perform_async("subprocess.run", "welcome", [["touch", "/tmp/pwned"]], None)
 
-    [dead] = wait_for(lambda: payloads(redis_client, "dead"), "the job in the dead set")
+    [dead] = wait_for(lambda: payloads(redis_client, "dead"), 20, "the job in the dead set")
     assert dead["error_class"] == "InvalidMessage"
     assert dead["error_message"] == (
         "unknown mailer 'subprocess.run': no registered Mailer has that name"

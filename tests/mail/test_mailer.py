@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 
 from jobs import testing
 from jobs.mail import Mailer, MessageDelivery, mailer_method
-from jobs.mail.mailer import lookup_mailer, mailer_name
+from jobs.mail.registry import lookup_mailer, mailer_name
 from tests.mail.mailers import WelcomeMailer
 
 

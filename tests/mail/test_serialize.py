@@ -189,7 +189,7 @@ def test_unsupported_attachment_content_raises_type_error() -> None:
     ],
 )
 def test_malformed_data_raises_invalid_message(data: Any) -> None:
-    with pytest.raises(InvalidMessage):
+    with pytest.raises(InvalidMessage, match="serialised email message"):
         message_from_dict(data)
 
 

@@ -103,11 +103,11 @@ def test_set_enabled_is_kept_in_redis_and_read_back(redis_client: redis.Redis) -
 
 
 def test_unknown_and_invalid_entries(redis_client: redis.Redis) -> None:
-    with pytest.raises(api.UnknownEntry):
+    with pytest.raises(api.UnknownEntry, match="no recurring entry is called 'nope'"):
         api.enqueue_now("nope")
-    with pytest.raises(api.UnknownEntry):
+    with pytest.raises(api.UnknownEntry, match="no recurring entry is called 'nope'"):
         api.set_enabled("nope", True)
-    with pytest.raises(api.UnknownEntry):
+    with pytest.raises(api.UnknownEntry, match="no recurring entry is called 'nope'"):
         api.get_entry("nope")
     with pytest.raises(EntryError, match="broken"):
         api.enqueue_now("broken")

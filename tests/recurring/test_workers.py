@@ -160,7 +160,7 @@ def test_after_downtime_only_the_most_recent_missed_tick_runs(
     last = max(queued_ticks(redis_client, "five"))
     assert max(queued_ticks(redis_client, "five-strict")) == last
     # No worker runs while tick last+5 passes; start again before last+10.
-    wait_for(lambda: server_time(app_redis) >= last + 6, 10, 0.05, what="a missed tick")
+    wait_for(lambda: server_time(app_redis) >= last + 6, 10, interval=0.05, what="a missed tick")
     workers = start(start_worker, 1)
     wait_for(
         lambda: max(queued_ticks(redis_client, "five-strict")) > last, 15, what="the next tick"

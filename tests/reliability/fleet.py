@@ -10,7 +10,7 @@ import json
 import random
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import redis
@@ -135,14 +135,3 @@ def stranded(client: redis.Redis) -> int:
         for key in client.scan_iter(INPROGRESS)
         if client.exists(owner_of(key))
     )
-
-
-def settle(condition: Callable[[], object], timeout: float, interval: float = 0.1) -> bool:
-    """Poll `condition` until truthy or `timeout` passes; return whether it held (no raise)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if condition():
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(interval)

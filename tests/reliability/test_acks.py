@@ -18,8 +18,9 @@ import pytest
 import redis
 
 from tests.conftest import WorkerFactory
+from tests.helpers import wait_for
 from tests.reliability.conftest import Profile
-from tests.reliability.fleet import settle, stranded
+from tests.reliability.fleet import stranded
 from tests.reliability.ledger import Ledger
 from tests.reliability.report import Reporter
 from tests.testapp.jobs import LedgerJob
@@ -43,8 +44,21 @@ def test_trickled_jobs_leave_nothing_in_progress(
     for _ in range(count):
         jids.append(LedgerJob.perform_async(rng.randint(1, 20)))
         time.sleep(rng.random() * 0.01)
-    settle(lambda: ledger.ended() >= count, 60)
-    settle(lambda: stranded(redis_client) == 0, 5)
+    # Not raising: the figures below say what went wrong.
+    wait_for(
+        lambda: ledger.ended() >= count,
+        60,
+        "every job to end",
+        interval=0.1,
+        raise_on_timeout=False,
+    )
+    wait_for(
+        lambda: stranded(redis_client) == 0,
+        5,
+        "no job in progress",
+        interval=0.1,
+        raise_on_timeout=False,
+    )
     left = stranded(redis_client)
     exit_code = worker.stop()
     pushed_back = int(redis_client.llen("queue:default"))

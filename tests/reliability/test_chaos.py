@@ -18,7 +18,7 @@ from jobs.conf import get_settings
 from tests.conftest import WorkerFactory
 from tests.helpers import wait_for
 from tests.reliability.conftest import Profile
-from tests.reliability.fleet import Fleet, Kill, orphan_lists, settle, stranded
+from tests.reliability.fleet import Fleet, Kill, orphan_lists, stranded
 from tests.reliability.ledger import Ledger, percentile
 from tests.reliability.report import Reporter
 from tests.testapp.jobs import BarrierJob, LedgerJob
@@ -86,10 +86,22 @@ def test_kill_9_chaos_loses_nothing(
     wall = time.monotonic() - began
 
     # Dead owners' lists are recovered within the TTL (plus a beat or two).
-    orphans_cleared = settle(lambda: not orphan_lists(redis_client), ttl + 5)
+    orphans_cleared = wait_for(
+        lambda: not orphan_lists(redis_client),
+        ttl + 5,
+        "no orphan list",
+        interval=0.1,
+        raise_on_timeout=False,
+    )
     orphans_left = len(orphan_lists(redis_client))
     # With every job done, live workers hold nothing in progress.
-    settle(lambda: stranded(redis_client) == 0, 5)
+    wait_for(
+        lambda: stranded(redis_client) == 0,
+        5,
+        "no job in progress",
+        interval=0.1,
+        raise_on_timeout=False,
+    )
     stranded_jobs = stranded(redis_client)
     # Every thread of the fleet alive: one barrier job per thread, all running at once.
     threads = len(fleet.members) * THREADS

@@ -236,7 +236,7 @@ def test_fuzzed_payloads_end_in_dead_and_the_worker_keeps_working(
                 and ledger.ended("sentinel") == len(sentinels)
             ),
             15,
-            0.005,
+            interval=0.005,
             what=f"{len(batch)} payloads dead and the valid job after them run",
         )
         assert worker.process.poll() is None, worker.log()
@@ -314,8 +314,12 @@ def test_unencodable_payloads_end_in_dead(
     after = LedgerJob.set().build([0, "after"], time.time())
     redis_client.lpush(keys.queue("default"), json.dumps(failing), json.dumps(after))
     wait_for(lambda: ledger.ended("after") == 1, 30, what="the valid job after them")
-    settled = wait_for_quietly(
-        lambda: redis_client.zcard("dead") == len(UNENCODABLE) and redis_client.zcard("retry"), 10
+    settled = wait_for(
+        lambda: redis_client.zcard("dead") == len(UNENCODABLE) and redis_client.zcard("retry"),
+        10,
+        "every unencodable payload dead and the failing job in retry",
+        interval=0.05,
+        raise_on_timeout=False,
     )
     log = worker.log()
     assert settled, log
@@ -334,20 +338,23 @@ def test_unencodable_payloads_left_by_a_dead_worker_do_not_stop_others(
     worker = start_worker("-c", "2", "-q", "default", "-v", "0", env=ledger.env)
     after = LedgerJob.set().build([0, "after"], time.time())
     redis_client.lpush(keys.queue("default"), json.dumps(after))
-    ran = wait_for_quietly(lambda: ledger.ended("after") == 1 or worker.process.poll(), 30)
+    ran = wait_for(
+        lambda: ledger.ended("after") == 1 or worker.process.poll(),
+        30,
+        "the job after them, or the worker to exit",
+        interval=0.05,
+        raise_on_timeout=False,
+    )
     assert ran
     assert worker.process.poll() is None, worker.log()
     # Recovered once the ghost has stayed missing past the grace (two beats + a backoff).
-    gone = wait_for_quietly(lambda: not redis_client.exists(keys.inprogress("ghost:1:dead")), 20)
+    gone = wait_for(
+        lambda: not redis_client.exists(keys.inprogress("ghost:1:dead")),
+        20,
+        "the ghost's list recovered",
+        interval=0.05,
+        raise_on_timeout=False,
+    )
     assert gone, worker.log()
     assert worker.process.poll() is None, worker.log()
     assert worker.stop() == 0
-
-
-def wait_for_quietly(condition: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return bool(condition())

@@ -26,7 +26,6 @@ from jobs.redis.connection import SOCKET_TIMEOUT, make_client
 from tests.conftest import WorkerFactory
 from tests.helpers import PrivateRedis, Worker, wait_for
 from tests.reliability.conftest import Profile
-from tests.reliability.fleet import settle
 from tests.reliability.ledger import Ledger
 from tests.reliability.report import Reporter
 from tests.testapp.jobs import BarrierJob, LedgerJob
@@ -101,7 +100,9 @@ def pause(server: PrivateRedis, stall_s: float) -> Callable[[], None]:
         client.client_pause(int(stall_s * 1000), all=True)
         client.close()
         # Let the pause run its course; the server unpauses by itself.
-        wait_for(lambda: server.client().ping(), stall_s + 10, 0.05, what="CLIENT PAUSE to end")
+        wait_for(
+            lambda: server.client().ping(), stall_s + 10, interval=0.05, what="CLIENT PAUSE to end"
+        )
 
     return outage
 
@@ -147,7 +148,7 @@ def test_workers_ride_out_a_redis_outage(
     [probe] = push(server, [LedgerJob.set(queue="critical").build([1, "probe"], back)])
     wait_for(lambda: ledger.ended("probe"), 30, what="a job to run after the outage")
     resumed_at = ledger.first_start_after([probe], back)[probe]
-    settle(lambda: False, 1.0)  # one more second for late "reachable again" lines
+    time.sleep(1.0)  # one more second for late "reachable again" lines: nothing to await
     lines_during = log_lines(workers) - lines_before
 
     tag = f"barrier-{scenario}"
@@ -155,12 +156,15 @@ def test_workers_ride_out_a_redis_outage(
     wait_for(lambda: ledger.ended(tag) == len(gate), 60, what="the barrier jobs")
     together = ledger.max_concurrent(tag)
     client = watch
-    settle(
+    wait_for(
         lambda: (
             client.llen(keys.queue("default")) == 0
             and not any(client.llen(k) for k in client.scan_iter("jobs:inprogress:*"))
         ),
         60,
+        "the queue and the in-progress lists empty",
+        interval=0.1,
+        raise_on_timeout=False,
     )
     tally = ledger.tally(jids)
     alive = sum(1 for w in workers if w.process.poll() is None)
@@ -214,9 +218,21 @@ def test_a_fetch_whose_reply_is_lost_strands_no_job(
         return int(watch.llen(keys.queue("default"))) + int(watch.llen(keys.queue("critical")))
 
     thawed = time.time()
-    settle(lambda: not ledger.tally(jids).lost or not queued(), 30)  # the backlog is through
+    wait_for(  # the backlog is through
+        lambda: not ledger.tally(jids).lost or not queued(),
+        30,
+        "the backlog to be through",
+        interval=0.1,
+        raise_on_timeout=False,
+    )
     # Strays are put back after two beats and a backoff (6 s with the test settings).
-    settle(lambda: not ledger.tally(jids).lost, 30)
+    wait_for(
+        lambda: not ledger.tally(jids).lost,
+        30,
+        "every job to end",
+        interval=0.1,
+        raise_on_timeout=False,
+    )
     tally = ledger.tally(jids)
     stranded_jobs = sum(int(watch.llen(k)) for k in watch.scan_iter("jobs:inprogress:*"))
     log = worker.log()

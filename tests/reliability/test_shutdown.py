@@ -66,7 +66,7 @@ def pushed_back(worker: Worker) -> int:
 
 def drain(start_worker: WorkerFactory, ledger: Ledger, jids: list[str], timeout: float) -> Worker:
     rescuer = start_worker("-c", str(THREADS), "-q", "default", env=ledger.env)
-    wait_for(lambda: not ledger.tally(jids).lost, timeout, 0.1, what="every job to end")
+    wait_for(lambda: not ledger.tally(jids).lost, timeout, interval=0.1, what="every job to end")
     return rescuer
 
 

@@ -44,7 +44,7 @@ def run(client: redis.Redis, *args: Any) -> dict[str, Any]:
     """Run one AffinityJob in the worker and return what it recorded."""
     before = client.llen("ledger:affinity")
     AffinityJob.perform_async(*args)
-    wait_for(lambda: client.llen("ledger:affinity") > before, 15, 0.01, what="the job")
+    wait_for(lambda: client.llen("ledger:affinity") > before, 15, interval=0.01, what="the job")
     record: dict[str, Any] = json.loads(client.lindex("ledger:affinity", before) or b"{}")
     return record
 
@@ -108,7 +108,7 @@ def test_a_worker_moves_off_a_core_another_process_keeps_busy(
     hog = subprocess.Popen([sys.executable, "-c", spin])
     try:
         # The worker looks every 1.5-4.5 s; its core is now fully busy with the hog.
-        wait_for(lambda: "threads moved from CPU" in worker.log(), 20, 0.1, what="a move")
+        wait_for(lambda: "threads moved from CPU" in worker.log(), 20, interval=0.1, what="a move")
     finally:
         hog.kill()
         hog.wait()

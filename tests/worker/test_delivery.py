@@ -87,5 +87,7 @@ def test_job_pushed_to_any_queue_wakes_an_idle_worker(
     for queue in queues[1::2]:
         started = time.monotonic()
         jid = RecordJob.set(queue=queue).perform_async(queue)
-        wait_for(lambda jid=jid: jid in runs(redis_client), 5, 0.001, what=f"job on {queue}")
+        wait_for(
+            lambda jid=jid: jid in runs(redis_client), 5, interval=0.001, what=f"job on {queue}"
+        )
         assert time.monotonic() - started < 1.0

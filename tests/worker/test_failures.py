@@ -101,10 +101,16 @@ def test_retry_fields_after_a_failure(
     start_worker("-c", "1")
     jid = FailJob.set(retry=5).perform_async(100)
     wait_for(lambda: int(redis_client.get(f"ledger:fail:{jid}") or 0) >= 2, 20, what="two failures")
-    wait_for(lambda: redis_client.zcard("retry") or redis_client.llen("queue:default"), 5)
+    wait_for(
+        lambda: redis_client.zcard("retry") or redis_client.llen("queue:default"),
+        5,
+        what="the job in retry or back on its queue",
+    )
     # Catch the record between retries: it is either in `retry` or back on the queue.
     record = wait_for(
-        lambda: payloads(redis_client, "retry") or payloads(redis_client, "queue:default"), 10
+        lambda: payloads(redis_client, "retry") or payloads(redis_client, "queue:default"),
+        10,
+        what="the retry record",
     )[0]
     assert record["jid"] == jid
     assert record["error_class"] == "ValueError"
@@ -195,10 +201,12 @@ def test_poison_pill_goes_to_dead_after_3_crashes(
     while redis_client.zcard("dead") == 0:
         assert crashes <= 4, "the poison pill was recovered more than 3 times"
         worker = start_worker("-c", "1")
-        deadline = time.monotonic() + 20
-        while worker.process.poll() is None and redis_client.zcard("dead") == 0:
-            assert time.monotonic() < deadline, worker.log()
-            time.sleep(0.05)
+        wait_for(
+            lambda w=worker: w.process.poll() is not None or redis_client.zcard("dead"),
+            20,
+            f"the pill to kill the worker or to reach dead (log {worker.log_path})",
+            interval=0.05,
+        )
         if worker.process.poll() is not None:
             crashes += 1
     [record] = dead(redis_client)

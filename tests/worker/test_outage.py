@@ -38,7 +38,11 @@ def test_worker_survives_redis_restart(
     worker = start_worker("-c", "3", env={"REDIS_URL": private_redis.url})
     wait_for(lambda: private_redis.client().scard("processes") == 1, 20, what="the worker to start")
     first = push(private_redis, "before")
-    wait_for(lambda: private_redis.client().lrange("ledger:runs", 0, -1) == [first.encode()], 10)
+    wait_for(
+        lambda: private_redis.client().lrange("ledger:runs", 0, -1) == [first.encode()],
+        10,
+        what="the job before the outage to run",
+    )
 
     private_redis.stop()
     wait_for(lambda: "unreachable" in worker.log(), 10, what="the outage to be logged")

@@ -82,7 +82,7 @@ def test_killing_pollers_mid_run_loses_nothing(redis_client: redis.Redis, redis_
         wait_for(
             lambda b=before: redis_client.zcard("schedule") < b,
             10,
-            0.001,
+            interval=0.001,
             what="the poller to move jobs",
         )
         os.kill(process.pid, signal.SIGKILL)

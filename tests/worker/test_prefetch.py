@@ -34,7 +34,9 @@ def test_extras_fetched_with_a_long_job_go_back_to_the_queue(
     wait_for(lambda: redis_client.llen("ledger:started") == 1, 15, what="the slow job")
     started = time.monotonic()
     inprogress = f"jobs:inprogress:{identity}"
-    wait_for(lambda: redis_client.llen(inprogress) == 1, 2, 0.02, what="the extras given back")
+    wait_for(
+        lambda: redis_client.llen(inprogress) == 1, 2, interval=0.02, what="the extras given back"
+    )
     assert time.monotonic() - started < 2.5, "given back only when the slow job ended"
     assert redis_client.llen("queue:default") == 3
     assert done(redis_client) == 5

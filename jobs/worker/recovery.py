@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Generic, TypeVar, cast
 
 import redis
@@ -134,13 +134,14 @@ class Suspects(Generic[Key]):
     (reconcile.py): a fetch reply still on its way must not be taken for a stray.
     """
 
-    def __init__(self, grace: float) -> None:
+    def __init__(self, grace: float, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.grace = grace
+        self.monotonic = monotonic  # a test's own clock
         self.first_missed: dict[Key, float] = {}
 
     def confirmed(self, key: Key) -> bool:
         """Missing now; True once it has been missing for `grace` seconds."""
-        now = time.monotonic()
+        now = self.monotonic()
         since = self.first_missed.setdefault(key, now)
         return now - since >= self.grace
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from jobs import registry
 from jobs.arguments import check_args
 from jobs.client import current_backend, enqueue
-from jobs.payload import Payload, new_jid, new_jids
+from jobs.payload import Payload, new_jid, new_jids, number
 
 RetryOption = bool | int
 # What retry_in() may answer: seconds, None for the default backoff, "kill" or "discard".
@@ -257,8 +257,9 @@ def _epoch(when: datetime | float) -> float:
         if timezone.is_naive(when):
             when = timezone.make_aware(when)
         return when.timestamp()
-    if isinstance(when, bool) or not isinstance(when, (int, float)):
+    seconds = number(when)
+    if seconds is None:
         raise TypeError(
             f"perform_at() takes a datetime or epoch seconds, not {type(when).__name__}"
         )
-    return float(when)
+    return seconds

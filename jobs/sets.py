@@ -7,7 +7,7 @@
    `kill`), by failure handling, recovery, the poller and the dashboard.
 4. The dead record of bytes that are no job at all (`unreadable_record`), built here
    only, so the dead set reads the same whoever found them.
-The worker's acknowledgement code sends the moves of 2 and 3 in its own round trips:
+The worker's acknowledgement code may send the moves of 2 and 3 in its own round trips:
 they are given as data (commands, a script call) as well as run here.
 """
 

@@ -4,13 +4,16 @@
    multi-value LPUSH per queue for bulk pushes).
 2. Future jobs: `ZADD schedule <at> <payload>`; the poller moves them when due.
 3. Inside `transaction.atomic()` the push waits for the commit; a rollback drops it.
-4. A test mode (`jobs.testing`) may intercept every push before Redis is touched.
+4. A test mode (`jobs.testing`) may route the pushes of one thread to a `Backend`
+   instead, before Redis is touched; other threads still push to Redis.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import redis
@@ -22,16 +25,49 @@ from jobs.redis import keys
 from jobs.redis.connection import get_redis, mask_url
 from jobs.redis.lane import thread_lane
 
-# Set by jobs.testing: receives (payloads, at) instead of Redis.
-Interceptor = Callable[[list[Payload], float | None], None]
-_interceptor: Interceptor | None = None
+
+class Backend:
+    """Where one thread's jobs go instead of Redis (jobs.testing's fake and inline modes).
+
+    `push` receives what would have been pushed; the others answer `MyJob.jobs`,
+    `MyJob.drain()` and `MyJob.clear()`, and keep nothing by default.
+    """
+
+    def push(self, payloads: list[Payload], at: float | None) -> None:
+        raise NotImplementedError
+
+    def kept(self, name: str) -> list[Payload]:
+        """The payloads kept for the job class called `name` (a live list)."""
+        return []
+
+    def drain(self, name: str | None) -> int:
+        """Run the kept jobs (of `name`, or all) and those they enqueue; how many ran."""
+        return 0
+
+    def clear(self, name: str | None) -> None:
+        """Forget the kept jobs of `name`, or all."""
 
 
-def set_interceptor(interceptor: Interceptor | None) -> Interceptor | None:
-    """Route pushes to `interceptor` (or back to Redis with None); return the previous one."""
-    global _interceptor
-    previous, _interceptor = _interceptor, interceptor
-    return previous
+# Per thread, as Sidekiq::Testing's mode: a test's mode never leaks into other threads
+# (a worker, a live server, another test running in parallel).
+_thread = threading.local()
+
+
+def current_backend() -> Backend | None:
+    """This thread's backend, or None when its jobs go to Redis."""
+    backend: Backend | None = getattr(_thread, "backend", None)
+    return backend
+
+
+@contextmanager
+def routed_to(backend: Backend) -> Iterator[Backend]:
+    """Send this thread's jobs to `backend` inside the block (nested blocks restore the outer)."""
+    previous = current_backend()
+    _thread.backend = backend
+    try:
+        yield backend
+    finally:
+        _thread.backend = previous
 
 
 def enqueue(payloads: list[Payload], *, at: float | None = None, on_commit: bool = True) -> None:
@@ -54,8 +90,9 @@ def in_transaction() -> bool:
 def _dispatch(payloads: list[Payload], at: float | None) -> None:
     from jobs.signals import job_enqueued
 
-    if _interceptor is not None:
-        _interceptor(payloads, at)
+    backend: Backend | None = getattr(_thread, "backend", None)
+    if backend is not None:
+        backend.push(payloads, at)
     elif at is not None and at > time.time():
         schedule_payloads(payloads, at)
     else:

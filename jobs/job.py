@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from jobs import registry
 from jobs.arguments import check_args
-from jobs.client import enqueue
-from jobs.payload import Payload, new_jid, new_jids
+from jobs.client import current_backend, enqueue
+from jobs.payload import Payload, new_jid, new_jids, number
 
 RetryOption = bool | int
 # What retry_in() may answer: seconds, None for the default backoff, "kill" or "discard".
@@ -25,12 +25,11 @@ _OPTION_KEYS = frozenset({"queue", "retry", *_EXTRA_KEYS})
 
 
 class _TestJobs:
-    """`MyJob.jobs`: the payloads kept by `jobs.testing.fake()` for that class."""
+    """`MyJob.jobs`: the payloads kept by `jobs.testing.fake()` for that class (in this thread)."""
 
     def __get__(self, instance: object, owner: type[Job]) -> list[Payload]:
-        from jobs import testing
-
-        return testing.jobs_for(owner)
+        backend = current_backend()
+        return backend.kept(registry.job_name(owner)) if backend is not None else []
 
 
 class Job:
@@ -100,16 +99,15 @@ class Job:
     @classmethod
     def drain(cls) -> int:
         """Run this class's faked jobs now, including ones they enqueue; return how many ran."""
-        from jobs import testing
-
-        return testing.drain(cls)
+        backend = current_backend()
+        return backend.drain(registry.job_name(cls)) if backend is not None else 0
 
     @classmethod
     def clear(cls) -> None:
         """Forget this class's faked jobs."""
-        from jobs import testing
-
-        testing.clear(cls)
+        backend = current_backend()
+        if backend is not None:
+            backend.clear(registry.job_name(cls))
 
 
 _signatures: dict[type[Job], inspect.Signature] = {}
@@ -148,15 +146,25 @@ def parameter_names(cls: type[Job]) -> list[str]:
     return names
 
 
+def arity_problem(cls: type[Job], args: Sequence[Any]) -> str | None:
+    """Why `args` cannot be given to `perform()` (Python's own words), or None if they fit."""
+    fewest, most = _arities.get(cls) or arity(cls)
+    count = len(args)
+    if fewest <= count and (most is None or count <= most):
+        return None
+    try:
+        perform_signature(cls).bind(None, *args)
+    except TypeError as exc:
+        return str(exc)
+    return f"takes {fewest}..{most} arguments, got {count}"
+
+
 def check_call(cls: type[Job], args: Sequence[Any]) -> None:
     """Raise TypeError if `args` does not fit `perform()` or is not JSON-native."""
     where = f"{cls.__qualname__}.perform"
-    fewest, most = arity(cls)
-    if not fewest <= len(args) <= (len(args) if most is None else most):
-        try:
-            perform_signature(cls).bind(None, *args)
-        except TypeError as exc:
-            raise TypeError(f"{where}(): {exc}") from None
+    problem = arity_problem(cls, args)
+    if problem is not None:
+        raise TypeError(f"{where}(): {problem}")
     check_args(args, where, parameter_names(cls))
 
 
@@ -249,8 +257,9 @@ def _epoch(when: datetime | float) -> float:
         if timezone.is_naive(when):
             when = timezone.make_aware(when)
         return when.timestamp()
-    if isinstance(when, bool) or not isinstance(when, (int, float)):
+    seconds = number(when)
+    if seconds is None:
         raise TypeError(
             f"perform_at() takes a datetime or epoch seconds, not {type(when).__name__}"
         )
-    return float(when)
+    return seconds

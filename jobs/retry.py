@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Literal
 
-from jobs.payload import Payload, epoch
+from jobs.payload import Payload, epoch, number, positive, read_retry_count, whole
 
 Verdict = Literal["retry", "dead", "drop"]
 
@@ -39,8 +39,9 @@ def max_retries(option: object, default: int) -> int | None:
         return None
     if option is True or option is None:
         return default
-    if isinstance(option, int) and not isinstance(option, bool) and option >= 0:
-        return option
+    count = whole(option)
+    if count is not None and count >= 0:
+        return count
     if isinstance(option, str) and option.isdigit():
         return int(option)
     return default
@@ -48,8 +49,8 @@ def max_retries(option: object, default: int) -> int | None:
 
 def _out_of_time(payload: Payload, now: float) -> bool:
     """True when the payload's `retry_for` window, counted from `failed_at`, has passed."""
-    window = payload.get("retry_for")
-    if isinstance(window, bool) or not isinstance(window, (int, float)) or window <= 0:
+    window = positive(payload.get("retry_for"))
+    if window is None:
         return False
     first = epoch(payload.get("failed_at"))  # Sidekiq 8 writes milliseconds
     return first is not None and first + window < now
@@ -70,8 +71,9 @@ def record_failure(
     payload: Payload, exc: BaseException, now: float, message_max: int, backtrace: object = None
 ) -> int:
     """Stamp the failure on `payload` like Sidekiq; return the new retry_count."""
-    if "retry_count" in payload and isinstance(payload["retry_count"], int):
-        count = payload["retry_count"] + 1
+    previous = read_retry_count(payload)
+    if previous is not None:
+        count = previous + 1
         payload["retried_at"] = now
     else:
         count = 0
@@ -90,8 +92,9 @@ def _backtrace_lines(exc: BaseException, option: object) -> list[str]:
         return []
     frames = traceback.extract_tb(exc.__traceback__)
     lines = [f"{f.filename}:{f.lineno}:in `{f.name}'" for f in reversed(frames)]
-    if isinstance(option, int) and not isinstance(option, bool):
-        lines = lines[:option]
+    limit = whole(option)
+    if limit is not None:
+        lines = lines[:limit]
     return lines
 
 
@@ -128,8 +131,7 @@ def decide(
         return Decision("dead")
     if count >= allowed or _out_of_time(payload, now):
         return Decision("dead", exhausted=True)
-    if isinstance(hook, (int, float)) and not isinstance(hook, bool) and hook >= 0:
-        delay = float(hook)
-    else:
+    delay = number(hook)
+    if delay is None or delay < 0:
         delay = default_delay(count)
     return Decision("retry", at=now + delay)

@@ -1,26 +1,35 @@
-"""Atomic moves between Sidekiq's sorted sets (schedule, retry, dead) and the queues.
+"""Every move of a job between Sidekiq's sorted sets (schedule, retry, dead) and the queues.
 
-Used by the worker's poller, by failure handling and by the dashboard, so that
-every path moves a job exactly once and trims the dead set the same way.
+1. Due jobs of `schedule`/`retry` to their queues (`move_to_queues`), by the poller
+   and by the dashboard's Run now.
+2. A failed job from an in-progress list to `retry` (`retry_commands`, `retry`).
+3. Any job to `dead`, trimming dead by age and size in the same step (`kill_call`,
+   `kill`), by failure handling, recovery, the poller and the dashboard.
+4. The dead record of bytes that are no job at all (`unreadable_record`), built here
+   only, so the dead set reads the same whoever found them.
+The worker's acknowledgement code may send the moves of 2 and 3 in its own round trips:
+they are given as data (commands, a script call) as well as run here.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import redis
 
 from jobs.conf import get_settings
 from jobs.exceptions import InvalidPayload
-from jobs.payload import dumps, loads, salvage
+from jobs.payload import Payload, dumps, loads, salvage
 from jobs.redis import keys
 from jobs.redis.scripts import script
 
 logger = logging.getLogger("jobs.sets")
 
 Member = bytes | str
+Command = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,23 @@ class KillResult:
     moved: int
     trimmed_by_age: int
     trimmed_by_size: int
+
+
+@dataclass(frozen=True)
+class ScriptCall:
+    """One call of a script of jobs/redis/lua, as data: send it with `run()` or as EVALSHA."""
+
+    name: str
+    keys: list[str]
+    args: list[Any]
+
+    def run(self, client: redis.Redis) -> Any:
+        return script(client, self.name)(keys=self.keys, args=self.args)
+
+
+def unreadable_record(raw: Member, error: InvalidPayload, now: float) -> Payload:
+    """The dead-set record of a payload that cannot run: what could be read, and why not."""
+    return {**salvage(raw, error), "failed_at": now}
 
 
 def due(client: redis.Redis, zset: str, now: float, limit: int) -> list[bytes]:
@@ -53,12 +79,12 @@ def move_to_queues(
         try:
             payload = loads(member)
         except InvalidPayload as exc:
-            broken.append((member, dumps({**salvage(member, exc, "default"), "failed_at": now})))
+            broken.append((member, dumps(unreadable_record(member, exc, now))))
             continue
-        queue = payload.get("queue") or "default"
+        queue = payload.queue
         payload["enqueued_at"] = now
-        count = payload.get("retry_count")
-        if by_hand and isinstance(count, int) and not isinstance(count, bool):
+        count = payload.retry_count
+        if by_hand and count is not None:
             payload["retry_count"] = count - 1
         index = queue_keys.setdefault(queue, len(queue_keys) + 3)
         argv += [member, dumps(payload), index, queue]
@@ -71,27 +97,58 @@ def move_to_queues(
     return moved
 
 
+def retry_commands(source: str, raw: Member, record: str, at: float) -> list[Command]:
+    """Move a failed job from the in-progress list `source` to `retry`, due at `at`.
+
+    Send them as one MULTI/EXEC transaction (as `retry()` does), so the job is never
+    both retried and still in progress, nor lost in between.
+    """
+    return [("LREM", source, 1, raw), ("ZADD", keys.RETRY, at, record)]
+
+
+def retry(client: redis.Redis, source: str, raw: Member, record: str, at: float) -> None:
+    """Run `retry_commands` in one transaction."""
+    pipe = client.pipeline(transaction=True)
+    for command in retry_commands(source, raw, record, at):
+        pipe.execute_command(*command)  # type: ignore[no-untyped-call]
+    pipe.execute()
+
+
+def kill_call(
+    source: str,
+    source_type: Literal["zset", "list"],
+    pairs: Sequence[tuple[Member, str]],
+    now: float,
+) -> ScriptCall:
+    """Move (member as stored, dead record) pairs from `source` to dead, trimming dead.
+
+    Each member moves at most once (only if it is still in `source`); read the reply
+    with `killed()`.
+    """
+    settings = get_settings()
+    argv: list[Any] = [source_type, now, now - settings.DEAD_TIMEOUT, settings.DEAD_MAX_JOBS]
+    for member, record in pairs:
+        argv += [member, record]
+    return ScriptCall("kill", [source, keys.DEAD], argv)
+
+
+def killed(reply: Sequence[Any]) -> KillResult:
+    """Read a kill script's reply, and say in the log when it trimmed the dead set."""
+    moved, by_age, by_size = reply
+    result = KillResult(int(moved), int(by_age), int(by_size))
+    log_trim(result.trimmed_by_age, result.trimmed_by_size)
+    return result
+
+
 def kill(
     client: redis.Redis,
     source: str,
     source_type: Literal["zset", "list"],
-    pairs: list[tuple[Member, str]],
+    pairs: Sequence[tuple[Member, str]],
     now: float,
 ) -> KillResult:
-    """Move (member as stored, dead record) pairs from `source` to dead, trimming dead."""
-    settings = get_settings()
-    argv: list[Member | float | int | str] = [
-        source_type,
-        now,
-        now - settings.DEAD_TIMEOUT,
-        settings.DEAD_MAX_JOBS,
-    ]
-    for member, record in pairs:
-        argv += [member, record]
-    moved, by_age, by_size = script(client, "kill")(keys=[source, keys.DEAD], args=argv)
-    result = KillResult(int(moved), int(by_age), int(by_size))
-    log_trim(result.trimmed_by_age, result.trimmed_by_size)
-    return result
+    """Run `kill_call` on `client` and read its reply."""
+    return killed(kill_call(source, source_type, pairs, now).run(client))
 
 
 def log_trim(by_age: int, by_size: int) -> None:

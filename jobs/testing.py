@@ -7,6 +7,8 @@
 
 Both modes round-trip arguments through JSON, exactly as Redis would, and keep
 the on_commit behaviour: a job enqueued in a rolled-back transaction never appears.
+A mode holds for the thread that entered it (as Sidekiq's does): jobs enqueued by
+other threads still go to Redis.
 """
 
 from __future__ import annotations
@@ -16,87 +18,109 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from jobs.client import set_interceptor
-from jobs.payload import Payload, dumps
+from jobs import execution
+from jobs.client import Backend, current_backend, routed_to
+from jobs.payload import Payload, dumps, loads
 from jobs.registry import job_name, lookup
 
 if TYPE_CHECKING:
     from jobs.job import Job
 
-_queues: dict[str, list[Payload]] = {}
+
+class KeepInMemory(Backend):
+    """fake(): jobs kept in memory by class name, until drained or cleared."""
+
+    def __init__(self) -> None:
+        self.queues: dict[str, list[Payload]] = {}
+
+    def push(self, payloads: list[Payload], at: float | None) -> None:
+        for payload in payloads:
+            kept = json.loads(dumps(payload))
+            if at is not None:
+                kept["at"] = at
+            self.queues.setdefault(kept["class"], []).append(kept)
+
+    def kept(self, name: str) -> list[Payload]:
+        return self.queues.setdefault(name, [])
+
+    def drain(self, name: str | None) -> int:
+        ran = 0
+        while True:
+            names = [name] if name is not None else list(self.queues)
+            batch = [self.queues[n].pop(0) for n in names if self.queues.get(n)]
+            if not batch:
+                return ran
+            for payload in batch:
+                run_payload(payload)
+                ran += 1
+
+    def clear(self, name: str | None) -> None:
+        if name is None:
+            self.queues.clear()
+        else:
+            self.queues.pop(name, None)
 
 
-def _keep(payloads: list[Payload], at: float | None) -> None:
-    for payload in payloads:
-        kept = json.loads(dumps(payload))
-        if at is not None:
-            kept["at"] = at
-        _queues.setdefault(kept["class"], []).append(kept)
+class RunInline(Backend):
+    """inline(): each job runs as it is enqueued, in the enqueuing thread."""
 
-
-def _run_now(payloads: list[Payload], at: float | None) -> None:
-    for payload in payloads:
-        run_payload(json.loads(dumps(payload)))
+    def push(self, payloads: list[Payload], at: float | None) -> None:
+        for payload in payloads:
+            run_payload(payload)
 
 
 @contextmanager
 def fake() -> Iterator[None]:
-    """Keep enqueued jobs in memory (`MyJob.jobs`) instead of pushing them to Redis."""
-    previous = set_interceptor(_keep)
-    try:
+    """Keep this thread's enqueued jobs in memory (`MyJob.jobs`) instead of pushing them to Redis."""
+    with routed_to(KeepInMemory()):
         yield
-    finally:
-        set_interceptor(previous)
-        _queues.clear()
 
 
 @contextmanager
 def inline() -> Iterator[None]:
-    """Run enqueued jobs at once, in this process, instead of pushing them to Redis."""
-    previous = set_interceptor(_run_now)
-    try:
+    """Run this thread's enqueued jobs at once, in process, instead of pushing them to Redis."""
+    with routed_to(RunInline()):
         yield
-    finally:
-        set_interceptor(previous)
 
 
 def run_payload(payload: Payload) -> None:
-    """Run one job from its payload the way a worker would (exceptions propagate)."""
-    cls = lookup(payload["class"])
-    if cls is None:
-        raise LookupError(f"unknown job {payload['class']!r}")
-    from jobs.worker.processor import Processor
+    """Run one job from its payload the way a worker would (exceptions propagate).
 
-    job = Processor.prepare(payload, cls)
-    job.perform(*payload["args"])
+    The payload goes through JSON and the worker's checks first, as it would through Redis.
+    """
+    checked = loads(dumps(payload))
+    cls = lookup(checked.klass)
+    if cls is None:
+        raise LookupError(f"unknown job {checked.klass!r}")
+    execution.perform(execution.prepare(checked, cls), checked.args)
+
+
+def _keeping() -> KeepInMemory | None:
+    backend = current_backend()
+    return backend if isinstance(backend, KeepInMemory) else None
 
 
 def jobs_for(cls: type[Job]) -> list[Payload]:
-    """The payloads kept for `cls` by fake() (a live list)."""
-    return _queues.setdefault(job_name(cls), [])
+    """The payloads kept for `cls` by this thread's fake() (a live list)."""
+    keeping = _keeping()
+    return keeping.kept(job_name(cls)) if keeping is not None else []
 
 
 def all_jobs() -> list[Payload]:
-    """Every payload kept by fake(), all classes."""
-    return [payload for payloads in _queues.values() for payload in payloads]
+    """Every payload kept by this thread's fake(), all classes."""
+    keeping = _keeping()
+    queues = keeping.queues.values() if keeping is not None else ()
+    return [payload for payloads in queues for payload in payloads]
 
 
 def drain(cls: type[Job] | None = None) -> int:
     """Run kept jobs (of `cls`, or all) until none is left, including jobs they enqueue."""
-    ran = 0
-    while True:
-        names = [job_name(cls)] if cls is not None else list(_queues)
-        batch = [(name, _queues[name].pop(0)) for name in names if _queues.get(name)]
-        if not batch:
-            return ran
-        for _, payload in batch:
-            run_payload(payload)
-            ran += 1
+    keeping = _keeping()
+    return keeping.drain(job_name(cls) if cls is not None else None) if keeping is not None else 0
 
 
 def clear(cls: type[Job] | None = None) -> None:
     """Forget kept jobs of `cls`, or of every class."""
-    if cls is None:
-        _queues.clear()
-    else:
-        _queues.pop(job_name(cls), None)
+    keeping = _keeping()
+    if keeping is not None:
+        keeping.clear(job_name(cls) if cls is not None else None)

@@ -9,7 +9,17 @@ import redis
 from freezegun import freeze_time
 
 from jobs.conf import get_settings
-from jobs.sets import kill, move_to_queues
+from jobs.exceptions import InvalidPayload
+from jobs.redis.lane import Lane
+from jobs.sets import (
+    kill,
+    kill_call,
+    killed,
+    move_to_queues,
+    retry,
+    retry_commands,
+    unreadable_record,
+)
 
 
 def member(jid: str, queue: str = "default") -> str:
@@ -73,3 +83,56 @@ def test_retry_by_hand_gives_the_retry_back(
     redis_client.zadd("retry", {failed: 1})
     assert move_to_queues(app_redis, "retry", [failed], 5.0, by_hand=True) == 1
     assert json.loads(redis_client.lindex("queue:default", 0))["retry_count"] == 2
+
+
+def test_retry_by_hand_leaves_a_count_that_is_no_integer_alone(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
+    failed = json.dumps({"class": "X", "args": [], "jid": "r", "retry_count": True})
+    redis_client.zadd("retry", {failed: 1})
+    assert move_to_queues(app_redis, "retry", [failed], 5.0, by_hand=True) == 1
+    assert json.loads(redis_client.lindex("queue:default", 0))["retry_count"] is True
+
+
+def test_retry_moves_a_failed_job_from_its_list_to_retry(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
+    redis_client.lpush("inprogress", member("a"), member("b"))
+    record = json.dumps({**json.loads(member("a")), "retry_count": 0})
+    retry(app_redis, "inprogress", member("a"), record, 77.0)
+    assert redis_client.lrange("inprogress", 0, -1) == [member("b").encode()]
+    assert redis_client.zrange("retry", 0, -1, withscores=True) == [(record.encode(), 77.0)]
+
+
+def test_retry_commands_go_in_one_round_trip_of_a_lane(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
+    """As the worker's ack code sends them: MULTI, the move, EXEC, one write."""
+    redis_client.lpush("inprogress", member("a"))
+    lane = Lane(app_redis)
+    try:
+        replies = lane.call(
+            [("MULTI",), *retry_commands("inprogress", member("a"), "R", 9.0), ("EXEC",)]
+        )
+    finally:
+        lane.close()
+    assert replies[-1] == [1, 1]
+    assert redis_client.llen("inprogress") == 0
+    assert redis_client.zscore("retry", "R") == 9.0
+
+
+def test_kill_call_is_the_move_as_data(redis_client: redis.Redis, app_redis: redis.Redis) -> None:
+    redis_client.lpush("inprogress", member("a"))
+    call = kill_call("inprogress", "list", [(member("a"), "DEAD-A")], 12.0)
+    assert (call.name, call.keys) == ("kill", ["inprogress", "dead"])
+    result = killed(call.run(app_redis))
+    assert (result.moved, result.trimmed_by_age, result.trimmed_by_size) == (1, 0, 0)
+    assert redis_client.zscore("dead", "DEAD-A") == 12.0
+    assert redis_client.llen("inprogress") == 0
+
+
+def test_the_record_of_unreadable_bytes() -> None:
+    record = unreadable_record(b'{"jid":"x1","queue":"low"}', InvalidPayload("no class"), 5.0)
+    assert record["failed_at"] == 5.0
+    assert (record["jid"], record["queue"], record["class"]) == ("x1", "low", "(unreadable)")
+    assert (record["error_class"], record["error_message"]) == ("InvalidPayload", "no class")

@@ -18,7 +18,7 @@ from typing import Any
 
 from jobs.api.redact import redact
 from jobs.exceptions import InvalidPayload
-from jobs.payload import epoch, loads
+from jobs.payload import JobPayload, epoch, loads, read_retry_count
 
 # A jid may appear in URLs only if it is made of these; otherwise a digest stands in.
 SAFE_ID = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
@@ -72,9 +72,11 @@ class JobRecord:
         self.raw: bytes = raw.encode("utf-8") if isinstance(raw, str) else raw
         self.score = score
         self.problem = ""
+        # The checked job when it is one; `data` is whatever could be read, to show it.
+        self.payload: JobPayload | None = None
         self.data: dict[str, Any] = {}
         try:
-            self.data = loads(self.raw)
+            self.data = self.payload = loads(self.raw)
         except InvalidPayload as exc:
             self.problem = str(exc)
             self.data = _lenient(self.raw)
@@ -169,8 +171,7 @@ class JobRecord:
     @property
     def retry_count(self) -> int | None:
         """How many retries ran already (None before the first failure)."""
-        value = self.data.get("retry_count")
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+        return read_retry_count(self.data)
 
     @property
     def tags(self) -> list[str]:

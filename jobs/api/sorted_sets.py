@@ -25,7 +25,7 @@ from jobs import sets
 from jobs.api.records import JobRecord
 from jobs.api.search import BATCH, JobPage, matches, normalize, search_page
 from jobs.exceptions import InvalidPayload
-from jobs.payload import dumps, salvage
+from jobs.payload import dumps
 from jobs.redis import keys
 
 # Seconds one request may spend on a bulk action before it reports partial progress.
@@ -155,5 +155,4 @@ def dead_record(record: JobRecord, now: float) -> str:
     """What a killed member becomes in the dead set: itself, or a readable salvage."""
     if record.ok:
         return record.decoded()
-    salvaged = salvage(record.raw, InvalidPayload(record.problem), record.queue)
-    return dumps({**salvaged, "failed_at": now})
+    return dumps(sets.unreadable_record(record.raw, InvalidPayload(record.problem), now))

@@ -1,16 +1,16 @@
 """Run one fetched job and say where it goes: fetch -> decode -> run -> completion.
 
-1. Untrusted bytes are decoded and checked; a payload that cannot run (not
-   UTF-8 JSON, missing fields, unregistered class, wrong arity) is parked in
-   the dead set with a readable error, and never imports or runs anything.
-2. The job runs with its run described on the instance (jid, queue, retry_count).
+1. Untrusted bytes are decoded and checked once (jobs.payload, jobs.execution); a
+   payload that cannot run (not UTF-8 JSON, missing fields, unregistered class,
+   wrong arity) is parked in the dead set with a readable error, and never
+   imports or runs anything.
+2. The job runs with its run described on the instance (jobs.execution), and
+   the worker's counters, log lines and signals record it.
 3. Failures become a retry or dead record in Sidekiq's format (jobs.retry).
 """
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
 import time
 from typing import Any
@@ -19,17 +19,21 @@ from django.db import close_old_connections
 
 from jobs import signals
 from jobs.conf import JobsSettings
-from jobs.exceptions import Discard, InvalidPayload, JobTimeout, Retry, UnknownJob
-from jobs.job import Job, arity, perform_signature
-from jobs.payload import Payload, dumps, loads, salvage
-from jobs.registry import lookup
+from jobs.exceptions import Discard, InvalidPayload, JobTimeout, Retry
+from jobs.execution import perform, resolve, timeout_of
+from jobs.execution import prepare as prepare_run
+from jobs.job import Job
+from jobs.payload import JobPayload, Payload, dumps, loads
 from jobs.retry import decide, record_failure
+from jobs.sets import unreadable_record
 from jobs.worker import joblog
 from jobs.worker.acker import Completion
 from jobs.worker.clock import Clock
 from jobs.worker.stats import Counters
 
 logger = logging.getLogger("jobs.worker")
+
+__all__ = ["Processor", "timeout_of"]  # timeout_of: read here by the manager
 
 
 class Processor:
@@ -42,66 +46,35 @@ class Processor:
         self._log_info = logger.isEnabledFor(logging.INFO)
         self._joblog = joblog.installed()
 
-    def decode(self, raw: bytes) -> tuple[Payload, type[Job]] | Completion:
+    def decode(self, raw: bytes) -> tuple[JobPayload, type[Job]] | Completion:
         """Return the payload and its class, or a dead Completion for a bad payload."""
         try:
             payload = loads(raw)
+            return payload, resolve(payload)
         except InvalidPayload as exc:
             return self.bad_payload(raw, exc)
-        cls = lookup(payload["class"])
-        if cls is None:
-            error = UnknownJob(f"unknown job {payload['class']!r}: no registered Job has that name")
-            return self.bad_payload(raw, error)
-        fewest, most = arity(cls)
-        count = len(payload["args"])
-        if count < fewest or (most is not None and count > most):
-            reason = f"takes {fewest}..{most} arguments, got {count}"
-            try:
-                perform_signature(cls).bind(None, *payload["args"])
-            except TypeError as error:
-                reason = str(error)
-            return self.bad_payload(
-                raw, InvalidPayload(f"wrong arguments for {cls.__qualname__}.perform(): {reason}")
-            )
-        return payload, cls
 
     def bad_payload(self, raw: bytes, error: InvalidPayload) -> Completion:
-        record = salvage(raw, error, "default")
-        try:
-            queue = loads(raw).get("queue")
-            record["queue"] = queue if isinstance(queue, str) else "default"
-        except InvalidPayload:
-            pass
         now = self.clock.now()
-        record["failed_at"] = now
+        record = unreadable_record(raw, error, now)
         self.counters.add(processed=1, failed=1)
         logger.warning("dead: %s (jid=%s)", error, record["jid"])
         return Completion(raw, "dead", dumps(record), now)
 
-    @staticmethod
-    def prepare(payload: Payload, cls: type[Job]) -> Job:
-        """An instance of `cls` describing this run (jid, queue, retry_count, payload)."""
-        job = cls()
-        job.jid = payload["jid"]
-        job.payload = payload
-        count = payload.get("retry_count")
-        job.retry_count = count + 1 if isinstance(count, int) else 0
-        job.queue = payload.get("queue", "default")  # type: ignore[misc]
-        return job
+    # Make the instance that describes this run (jobs.execution.prepare).
+    prepare = staticmethod(prepare_run)
 
-    def run(self, raw: bytes, payload: Payload, job: Job) -> Completion:
+    def run(self, raw: bytes, payload: JobPayload, job: Job) -> Completion:
         """Run the job once and return its completion."""
         cls = type(job)
         started = time.perf_counter()
         try:
             if signals.job_started.receivers:
                 signals.job_started.send(sender=cls, payload=payload)
-            result = job.perform(*payload["args"])
-            if inspect.iscoroutine(result):
-                asyncio.run(result)
+            perform(job, payload.args)
         except Discard as exc:
             self.counters.add(processed=1)
-            logger.info("%s jid=%s discarded itself", payload["class"], job.jid)
+            logger.info("%s jid=%s discarded itself", payload.klass, job.jid)
             if signals.job_discarded.receivers:
                 signals.job_discarded.send(sender=cls, payload=payload, exception=exc)
             return Completion(raw)
@@ -113,9 +86,9 @@ class Processor:
         self.counters.add(processed=1)
         if self._log_info:
             if self._joblog is not None:
-                self._joblog.done(payload["class"], job.jid, elapsed * 1000)
+                self._joblog.done(payload.klass, job.jid, elapsed * 1000)
             else:
-                logger.info("%s jid=%s done: %.1f ms", payload["class"], job.jid, elapsed * 1000)
+                logger.info("%s jid=%s done: %.1f ms", payload.klass, job.jid, elapsed * 1000)
         if signals.job_succeeded.receivers:
             signals.job_succeeded.send(sender=cls, payload=payload, duration=elapsed)
         return Completion(raw)
@@ -177,11 +150,3 @@ def _call_hook(hook: Any, payload: Payload, exc: BaseException) -> None:
         hook(payload, exc)
     except Exception:
         logger.exception("retries_exhausted() raised")
-
-
-def timeout_of(payload: Payload, cls: type[Job]) -> float | None:
-    """Seconds this run may take: the payload's `timeout`, else the class's; None = no limit."""
-    value = payload.get("timeout", cls.timeout)
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return float(value)
-    return None

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Generic, TypeVar, cast
 
 import redis
 
 from jobs.exceptions import InvalidPayload
-from jobs.payload import Payload, dumps, loads, salvage
+from jobs.payload import JobPayload, Payload, dumps, loads, whole
 from jobs.redis import keys
 from jobs.redis.scripts import script
-from jobs.sets import kill
+from jobs.sets import kill, unreadable_record
 
 logger = logging.getLogger("jobs.worker")
 
@@ -60,11 +60,10 @@ def requeue_one(
     try:
         payload = loads(raw)
     except InvalidPayload as exc:
-        record = {**salvage(raw, exc, "default"), "failed_at": now}
-        return 0, kill(client, list_key, "list", [(raw, dumps(record))], now).moved
+        record = dumps(unreadable_record(raw, exc, now))
+        return 0, kill(client, list_key, "list", [(raw, record)], now).moved
     if died:
-        count = payload.get(RECOVERIES)
-        count = (count if isinstance(count, int) and not isinstance(count, bool) else 0) + 1
+        count = (whole(payload.get(RECOVERIES)) or 0) + 1
         if count >= max_recoveries:
             return 0, _poison(client, list_key, raw, payload, count, now)
         payload[RECOVERIES] = count
@@ -72,18 +71,25 @@ def requeue_one(
 
 
 def push_back(
-    client: redis.Redis, list_key: str, raw: bytes | str, payload: Payload | None = None
+    client: redis.Redis, list_key: str, raw: bytes | str, payload: JobPayload | None = None
 ) -> int:
-    """Move one job from an in-progress list back to the head of its queue; 1 if moved."""
+    """Move one job from an in-progress list back to the head of its queue; 1 if moved.
+
+    `payload` is the job as changed (its recovery count); without it the bytes go
+    back as they are (to `default` when unreadable: the worker that fetches them
+    parks them in the dead set).
+    """
     if payload is None:
         try:
-            payload = loads(raw)
+            queue = loads(raw).queue
         except InvalidPayload:
-            payload = {"queue": "default"}
-    queue = payload.get("queue") or "default"
+            queue = "default"
+        member: bytes | str = raw
+    else:
+        queue, member = payload.queue, dumps(payload)
     moved: int = script(client, "requeue")(
         keys=[list_key, keys.QUEUES, keys.queue(queue)],
-        args=[raw, dumps(payload) if "jid" in payload else raw, queue, "head"],
+        args=[raw, member, queue, "head"],
     )
     return moved
 
@@ -92,11 +98,11 @@ def _poison(
     client: redis.Redis,
     list_key: str,
     raw: bytes | str,
-    payload: dict[str, object],
+    payload: JobPayload,
     count: int,
     now: float,
 ) -> int:
-    record = dict(payload)
+    record: Payload = dict(payload)
     record.update(
         {
             RECOVERIES: count,
@@ -108,8 +114,8 @@ def _poison(
     record.setdefault("retry_count", 0)
     logger.warning(
         "poison pill: %s jid=%s killed its worker %d times; moved to dead",
-        payload.get("class"),
-        payload.get("jid"),
+        payload.klass,
+        payload.jid,
         count,
     )
     return kill(client, list_key, "list", [(raw, dumps(record))], now).moved
@@ -128,13 +134,14 @@ class Suspects(Generic[Key]):
     (reconcile.py): a fetch reply still on its way must not be taken for a stray.
     """
 
-    def __init__(self, grace: float) -> None:
+    def __init__(self, grace: float, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.grace = grace
+        self.monotonic = monotonic  # a test's own clock
         self.first_missed: dict[Key, float] = {}
 
     def confirmed(self, key: Key) -> bool:
         """Missing now; True once it has been missing for `grace` seconds."""
-        now = time.monotonic()
+        now = self.monotonic()
         since = self.first_missed.setdefault(key, now)
         return now - since >= self.grace
 

@@ -21,7 +21,8 @@ import ctypes
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from jobs.completion import Completion
 from jobs.exceptions import JobTimeout
@@ -52,7 +53,7 @@ class Running:
     job: Job
     run_at: float
     timeout: float | None
-    started: float = field(default_factory=time.monotonic)
+    started: float
     interrupted_at: float | None = None
     _claimed: bool = False
 
@@ -73,8 +74,10 @@ class Manager:
         supply: JobSupply,
         processor: Processor,
         affinity: Affinity | None = None,
+        now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.concurrency = concurrency
+        self._now = now  # monotonic seconds, for timeouts
         self.affinity = affinity
         self.supply = supply
         self.processor = processor
@@ -162,7 +165,8 @@ class Manager:
             return decoded
         payload, cls = decoded
         job = self.processor.prepare(payload, cls)
-        run = Running(raw, payload, job, self.processor.clock.now(), timeout_of(payload, cls))
+        limit = timeout_of(payload, cls)
+        run = Running(raw, payload, job, self.processor.clock.now(), limit, self._now())
         with self._lock:
             self._running[me] = run
         try:
@@ -178,7 +182,7 @@ class Manager:
             if self.affinity is not None:
                 self.affinity.tick()
             self.supply.give_back_stale()  # never waits on Redis: timeouts come first
-            now = time.monotonic()
+            now = self._now()
             for thread, run in self.running_items():
                 if run.timeout is None or now - run.started < run.timeout:
                     continue
@@ -198,7 +202,7 @@ class Manager:
         error = JobTimeout(
             f"ran longer than its timeout of {run.timeout:g} s and ignored the interruption"
         )
-        elapsed = time.monotonic() - run.started
+        elapsed = self._now() - run.started
         self.supply.complete(self.processor.failed(run.raw, run.job, run.payload, error, elapsed))
         with self._lock:
             self._running.pop(thread, None)

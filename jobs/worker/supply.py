@@ -26,6 +26,8 @@ finished and returns its next one. Behind it:
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 import redis
 
@@ -93,9 +95,10 @@ class JobSupply:
         identity: str,
         order: QueueOrder,
         health: RedisHealth,
+        now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.health = health
-        self.buffer = WorkBuffer()
+        self.buffer = WorkBuffer(now)
         self.fetcher = Fetcher(client, url, identity, order, self.buffer, health)
         self.acker = Acker(client, identity, health)
         self.inprogress = self.fetcher.inprogress

@@ -1,4 +1,4 @@
-"""Where idle processor threads wait for work that the blockers fetched.
+"""Where idle processor threads wait for work that the blockers fetched (a part of supply.py).
 
 Busy threads fetch for themselves (see fetch.py); the extra jobs of a prefetch
 wait here too, and a thread that finishes a job takes one before fetching. A

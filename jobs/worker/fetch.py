@@ -1,5 +1,7 @@
 """Reliable fetch: jobs move atomically from their queue into our in-progress list.
 
+A part of the job supply (supply.py), which decides when to fetch and how many.
+
 1. Busy: each processor thread fetches its next job itself, in the same round
    trip that acknowledges the jobs it finished (LREM each + LMOVE, or the fetch
    script with several queues). While a queue stays deep a thread takes up to

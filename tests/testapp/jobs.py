@@ -12,6 +12,7 @@ from typing import Any
 import redis
 
 from jobs import Discard, Job, Retry
+from jobs.completion import write_with_ack
 from jobs.conf import get_settings
 from tests import acl
 
@@ -287,8 +288,6 @@ class WriteWithAckJob(Job):
         return 3600
 
     def perform(self, key: str, outcome: str = "ok") -> None:
-        from jobs.completion import write_with_ack
-
         write_with_ack("HSET", key, "outcome", outcome)
         write_with_ack(("EXPIRE", key, 86400))
         client = ledger()

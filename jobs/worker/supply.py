@@ -64,7 +64,7 @@ class Hand:
     def next(self, finished: Completion | None, took: float | None = None) -> bytes | None:
         """Take `finished` (the job just run, `took` seconds) and return the next job, if any."""
         if took is not None:
-            self.short = took < SHORT_JOB
+            self.short = is_short(took)
         if finished is not None:
             if finished.kind == "ack" and not finished.writes:
                 self.done.append(finished.raw)

@@ -1,11 +1,17 @@
-"""Acknowledge finished jobs: remove them from the in-progress list, in batches.
+"""Acknowledge finished jobs: every write that takes a job out of the in-progress list.
 
-1. Success: `LREM inprogress 1 <job>`. Acks that pile up while one round trip is
-   in flight go together in the next pipeline (group commit), so a busy worker
-   pays a fraction of a round trip per job and an idle one acks at once.
+1. A plain ack is `LREM inprogress 1 <job>` (`ack_command`). The supply
+   (supply.py) sends it with the thread's next fetch when it can, else hands it
+   here: acks that pile up while one round trip is in flight go together in the
+   next pipeline (group commit), so a busy worker pays a fraction of a round
+   trip per job and an idle one acks at once.
 2. Failure: the ack and the write to `retry` or `dead` happen in one atomic step,
    so a job is never both retried and still in progress, nor lost in between.
-3. Redis down: nothing is dropped; the acker retries with capped backoff. A job
+3. A completion's `writes` (jobs.completion) go in the same MULTI as its ack or
+   move. A write Redis refuses when queued (a bad command) would abort the whole
+   MULTI: the completions of that batch are then sent one at a time, and the one
+   whose writes were refused is acknowledged without them, with an error logged.
+4. Redis down: nothing is dropped; the acker retries with capped backoff. A job
    whose ack is pending is still in the in-progress list, so it is safe.
 """
 
@@ -14,28 +20,28 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from dataclasses import dataclass
-from typing import Literal
+from typing import Any
 
 import redis
+from redis.client import Pipeline
 
+from jobs.completion import Command, Completion
+from jobs.conf import get_settings
 from jobs.redis import keys
-from jobs.sets import kill
+from jobs.redis.scripts import script
+from jobs.sets import kill, log_trim
 from jobs.worker.health import Backoff, RedisHealth
 
 logger = logging.getLogger("jobs.worker")
 
-Kind = Literal["ack", "retry", "dead"]
+
+def ack_command(inprogress: str, raw: bytes) -> Command:
+    """The command that acknowledges one finished job: it leaves the in-progress list."""
+    return ("LREM", inprogress, 1, raw)
 
 
-@dataclass(frozen=True)
-class Completion:
-    """A finished job: the bytes as fetched, and where it goes now."""
-
-    raw: bytes
-    kind: Kind = "ack"
-    member: str = ""  # the record for retry/dead
-    score: float = 0.0  # retry: when; dead: time of death
+def _queue(pipe: Pipeline, command: Command) -> None:
+    pipe.execute_command(*command)  # type: ignore[no-untyped-call]  # untyped in redis-py
 
 
 class Acker:
@@ -114,21 +120,91 @@ class Acker:
         return done
 
     def _write_some(self, batch: list[Completion]) -> int:
+        """Write the first completions of `batch`; return how many."""
         acks = 0
         while acks < len(batch) and batch[acks].kind == "ack":
             acks += 1
+        group = batch[: acks or 1]
+        if any(completion.writes for completion in group):
+            return self._with_writes(group)
         if acks:
             pipe = self.client.pipeline(transaction=False)
-            for completion in batch[:acks]:
-                pipe.lrem(self.inprogress, 1, completion.raw)  # type: ignore[arg-type]  # bytes are fine
+            for completion in group:
+                _queue(pipe, ack_command(self.inprogress, completion.raw))
             pipe.execute()
-            return acks
-        first = batch[0]
-        if first.kind == "retry":
-            pipe = self.client.pipeline(transaction=True)
-            pipe.lrem(self.inprogress, 1, first.raw)  # type: ignore[arg-type]
-            pipe.zadd(keys.RETRY, {first.member: first.score})
-            pipe.execute()
+        elif group[0].kind == "retry":
+            self._transaction(group, writes=False)
         else:
+            first = group[0]
             kill(self.client, self.inprogress, "list", [(first.raw, first.member)], first.score)
-        return 1
+        return len(group)
+
+    def _with_writes(self, group: list[Completion]) -> int:
+        """One MULTI for `group` and its writes; one at a time if Redis refuses a write."""
+        try:
+            self._transaction(group, writes=True)
+            return len(group)
+        except redis.ResponseError as exc:  # refused while queueing: nothing of it ran
+            if len(group) == 1:
+                logger.error(
+                    "Redis refused the writes a finished job asked for (%s); "
+                    "acknowledging the job without them: %r",
+                    exc,
+                    group[0].writes,
+                )
+                self._transaction(group, writes=False)
+            else:
+                for completion in group:
+                    self._with_writes([completion])
+            return len(group)
+
+    def _transaction(self, group: list[Completion], *, writes: bool) -> None:
+        """Each completion's ack or move (and its writes) in one MULTI; raise if a move failed."""
+        pipe = self.client.pipeline(transaction=True)
+        moves: list[int] = []  # reply indices of the acks and moves; the rest are writes
+        for completion in group:
+            moves += self._queue_move(pipe, completion)
+            for command in completion.writes if writes else ():
+                _queue(pipe, command)
+        replies: list[Any] = pipe.execute(raise_on_error=False)
+        moved = set(moves)
+        for index, reply in enumerate(replies):
+            if isinstance(reply, Exception) and index in moved:
+                raise reply
+            if isinstance(reply, Exception):
+                logger.error("a write a finished job asked for failed in Redis: %s", reply)
+            elif index in moved and isinstance(reply, list) and len(reply) == 3:
+                log_trim(int(reply[1]), int(reply[2]))  # the kill script trimmed dead
+
+    def _queue_move(self, pipe: Pipeline, completion: Completion) -> list[int]:
+        """Queue the ack or move of `completion`; the reply indices that matter."""
+        first = len(pipe.command_stack)
+        if completion.kind == "ack":
+            _queue(pipe, ack_command(self.inprogress, completion.raw))
+        elif completion.kind == "retry":
+            _queue(pipe, ack_command(self.inprogress, completion.raw))
+            pipe.zadd(keys.RETRY, {completion.member: completion.score})
+        else:
+            # The kill script inside the MULTI, loaded first in the same transaction: a
+            # restarted Redis cannot answer NOSCRIPT after the job's writes already ran.
+            kill_script = script(self.client, "kill")
+            settings = get_settings()
+            score = completion.score
+            _queue(pipe, ("SCRIPT LOAD", str(kill_script.script)))
+            _queue(
+                pipe,
+                (
+                    "EVALSHA",
+                    kill_script.sha,
+                    2,
+                    self.inprogress,
+                    keys.DEAD,
+                    "list",
+                    score,
+                    score - settings.DEAD_TIMEOUT,
+                    settings.DEAD_MAX_JOBS,
+                    completion.raw,
+                    completion.member,
+                ),
+            )
+        return list(range(first, len(pipe.command_stack)))

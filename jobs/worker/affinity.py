@@ -11,7 +11,7 @@ process has none to give.
 
 1. At start every thread of the process is pinned to the core it runs on;
    threads started later inherit the pin.
-2. A processor thread whose job was not short (manager.SHORT_JOB, 5 ms) leaves
+2. A processor thread whose job was not short (supply.SHORT_JOB, 5 ms) leaves
    the pin until it runs a short job again: long jobs may spend their time in C code
    that releases the GIL (numpy, Pillow, hashlib), which can use other cores.
 3. A thread about to start a program (subprocess, os.system, fork, exec,

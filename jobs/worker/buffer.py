@@ -1,4 +1,4 @@
-"""Where idle processor threads wait for work that the blockers fetched.
+"""Where idle processor threads wait for work that the blockers fetched (a part of supply.py).
 
 Busy threads fetch for themselves (see fetch.py); the extra jobs of a prefetch
 wait here too, and a thread that finishes a job takes one before fetching. A
@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Final
 
 
@@ -27,7 +28,8 @@ NUDGE: Final = _Nudge()
 class WorkBuffer:
     """Jobs handed over by blockers, and the idle processor threads waiting for them."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        self._now = now  # monotonic seconds: when a job arrived, for take_stale()
         lock = threading.Lock()
         self._cond = threading.Condition(lock)  # idle threads wait here
         self._blockers = threading.Condition(lock)  # blockers wait here for an idle thread
@@ -46,14 +48,14 @@ class WorkBuffer:
         with self._cond:
             if self._closed or self._idle <= len(self._items):
                 return False
-            self._items.append((job, time.monotonic()))
+            self._items.append((job, self._now()))
             self._cond.notify()
             return True
 
     def stash(self, jobs: list[bytes]) -> None:
         """Keep jobs a busy thread fetched beyond its own, for the next thread to get free."""
         with self._cond:
-            now = time.monotonic()
+            now = self._now()
             self._items.extend((job, now) for job in jobs)
             self._cond.notify(len(jobs))
 
@@ -63,7 +65,7 @@ class WorkBuffer:
         Prefetched jobs are meant for a thread about to get free; when every thread is
         held up by long jobs they must go back to their queue for other workers.
         """
-        oldest = time.monotonic() - max_age
+        oldest = self._now() - max_age
         with self._cond:
             stale: list[bytes] = []
             while self._items and self._items[0][1] < oldest:

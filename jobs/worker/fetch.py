@@ -1,5 +1,7 @@
 """Reliable fetch: jobs move atomically from their queue into our in-progress list.
 
+A part of the job supply (supply.py), which decides when to fetch and how many.
+
 1. Busy: each processor thread fetches its next job itself, in the same round
    trip that acknowledges the jobs it finished (LREM each + LMOVE, or the fetch
    script with several queues). While a queue stays deep a thread takes up to
@@ -23,6 +25,7 @@ from typing import cast
 import redis
 from redis.exceptions import NoScriptError
 
+from jobs.completion import Command
 from jobs.queues import QueueOrder
 from jobs.redis import keys
 from jobs.redis.connection import make_client
@@ -36,7 +39,7 @@ logger = logging.getLogger("jobs.worker")
 
 # Seconds an idle blocker waits in BLMOVE before looking around again (Sidekiq: 2).
 BLOCK_TIMEOUT = 2
-# Most jobs one round trip fetches while the queue stays deep (the ramp in Manager._next).
+# Most jobs one round trip fetches while the queue stays deep (the ramp in supply.py).
 PREFETCH = 4
 
 
@@ -122,14 +125,15 @@ class Fetcher:
         for thread in self._threads:
             thread.join(timeout)
 
-    def ack_and_fetch(self, done: list[bytes], want: int = 1) -> list[bytes]:
-        """Acknowledge the jobs in `done` and take up to `want` more, in one round trip.
+    def ack_and_fetch(self, acks: list[Command], want: int = 1) -> list[bytes]:
+        """Send `acks` (acker.ack_command) and take up to `want` jobs, in one round trip.
 
-        Raises RedisError; then `done` may or may not be acknowledged (sending its LREMs
+        Raises RedisError; then the acks may or may not be written (sending an LREM
         again is harmless) and a fetched job may sit in our list unseen (reconcile.py).
         """
         fetch = self.fetching.is_set()
-        commands: list[tuple[object, ...]] = [("LREM", self.inprogress, 1, raw) for raw in done]
+        count = len(acks)
+        commands = acks  # a list the caller made for this call: extended in place
         if fetch:
             commands += self._fetch_commands(want)
         if not commands:
@@ -146,12 +150,12 @@ class Fetcher:
         if not fetch:
             return []
         if self._single_queue is not None:
-            jobs = [cast(bytes, job) for job in replies[len(done) :] if job is not None]
+            jobs = [cast(bytes, job) for job in replies[count:] if job is not None]
         else:
             jobs = cast(list[bytes], replies[-1] or [])
         return self.keep(jobs)
 
-    def _fetch_commands(self, want: int) -> list[tuple[object, ...]]:
+    def _fetch_commands(self, want: int) -> list[Command]:
         if self._single_queue is not None:
             return [("LMOVE", self._single_queue, self.inprogress, "RIGHT", "LEFT")] * want
         queue_keys = self.order.keys()

@@ -4,7 +4,8 @@
    worker takes our in-progress list for an orphan's.
 2. Recover orphaned in-progress lists of dead processes: at start, then on
    every heartbeat; each beat also puts back strays in our own list (reconcile.py).
-3. Run the fetcher, the processor threads, the acker, the poller and the heartbeat.
+3. Run the job supply (fetch, buffer, acker), the processor threads, the poller
+   and the heartbeat.
 4. Signals: TERM/INT stop; a second TERM/INT exits at once (our in-progress
    list stays for the others to recover); TSTP = quiet; TTIN logs every thread's stack.
 5. Stop: quiet, wait up to the timeout for running jobs, write pending acks,
@@ -35,11 +36,8 @@ from jobs.queues import QueueOrder
 from jobs.redis import keys
 from jobs.redis.connection import make_client, mask_url
 from jobs.worker import joblog
-from jobs.worker.acker import Acker
 from jobs.worker.affinity import Affinity
-from jobs.worker.buffer import WorkBuffer
 from jobs.worker.clock import Clock
-from jobs.worker.fetch import Fetcher
 from jobs.worker.health import BACKOFF_CAP, Backoff, RedisHealth
 from jobs.worker.heartbeat import Heartbeat
 from jobs.worker.manager import Manager
@@ -48,6 +46,7 @@ from jobs.worker.processor import Processor
 from jobs.worker.reconcile import Reconciler
 from jobs.worker.recovery import Suspects, recover_orphans, requeue_list
 from jobs.worker.stats import Counters
+from jobs.worker.supply import JobSupply
 
 logger = logging.getLogger("jobs.worker")
 
@@ -75,22 +74,10 @@ class Launcher:
         self.health = RedisHealth(mask_url(self.url))
         self.clock = Clock()
         self.counters = Counters()
-        self.buffer = WorkBuffer()
-        self.acker = Acker(self.client, self.identity, self.health)
+        self.supply = JobSupply(self.client, self.url, self.identity, options.queues, self.health)
         processor = Processor(settings, self.counters, self.clock)
-        self.fetcher = Fetcher(
-            self.client, self.url, self.identity, options.queues, self.buffer, self.health
-        )
         self.affinity = Affinity.for_process(settings.PIN_CPU)
-        self.manager = Manager(
-            options.concurrency,
-            self.buffer,
-            self.fetcher,
-            processor,
-            self.acker,
-            self.health,
-            self.affinity,
-        )
+        self.manager = Manager(options.concurrency, self.supply, processor, self.affinity)
         self.stopping = threading.Event()
         self.poller = Poller(
             self.client, self.clock, self.health, settings.POLL_INTERVAL, self.stopping
@@ -111,11 +98,8 @@ class Launcher:
         self.suspects: Suspects[str] = Suspects(grace)
         # The same wait before a job in our own list that nothing here holds is put back.
         self.reconciler = Reconciler(
-            self.client, self.identity, self._held, Suspects(grace), settings.MAX_RECOVERIES
+            self.client, self.identity, self.supply.held, Suspects(grace), settings.MAX_RECOVERIES
         )
-
-    def _held(self) -> list[bytes]:
-        return self.manager.held() + self.acker.held()
 
     def _info(self) -> dict[str, Any]:
         return {
@@ -142,8 +126,7 @@ class Launcher:
         self._announce()
         if self.affinity is not None:
             self.affinity.start()  # before the first thread: they inherit the pin
-        self.acker.start()
-        self.fetcher.start()
+        self.supply.start()
         self.manager.start()
         self.poller.start()
         self._start_extras()
@@ -236,7 +219,7 @@ class Launcher:
         if not self.heartbeat.quiet:
             logger.info("quiet: finishing running jobs, fetching no more")
         self.heartbeat.quiet = True
-        self.fetcher.quiet()
+        self.supply.quiet()
 
     def _install_signal_handlers(self) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -263,8 +246,7 @@ class Launcher:
         timeout = self.options.timeout
         self.quiet()
         # Fetched, not started: back to the head of their queues now, not after the wait.
-        self.fetcher.give_back(self.buffer.drain())
-        self.fetcher.join(timeout=3.0)
+        self.supply.give_back_unstarted(timeout=3.0)
         idle = self.manager.wait_idle(timeout)
         self.manager.stop()
         self.manager.join(5.0 if idle else 0.5)
@@ -274,7 +256,7 @@ class Launcher:
                 self.manager.busy(),
                 timeout,
             )
-        self.acker.stop(timeout=10.0)
+        self.supply.stop(timeout=10.0)
         try:
             requeued, _ = requeue_list(
                 self.client,

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import close_old_connections
 
 from jobs import signals
+from jobs.completion import Completion, take_writes
 from jobs.conf import JobsSettings
 from jobs.exceptions import Discard, InvalidPayload, JobTimeout, Retry
 from jobs.execution import perform, resolve, timeout_of
@@ -27,7 +28,6 @@ from jobs.payload import JobPayload, Payload, dumps, loads
 from jobs.retry import decide, record_failure
 from jobs.sets import unreadable_record
 from jobs.worker import joblog
-from jobs.worker.acker import Completion
 from jobs.worker.clock import Clock
 from jobs.worker.stats import Counters
 
@@ -77,7 +77,7 @@ class Processor:
             logger.info("%s jid=%s discarded itself", payload.klass, job.jid)
             if signals.job_discarded.receivers:
                 signals.job_discarded.send(sender=cls, payload=payload, exception=exc)
-            return Completion(raw)
+            return Completion(raw, writes=take_writes())
         except Exception as exc:
             return self.failed(raw, job, payload, exc, time.perf_counter() - started)
         finally:
@@ -91,7 +91,7 @@ class Processor:
                 logger.info("%s jid=%s done: %.1f ms", payload.klass, job.jid, elapsed * 1000)
         if signals.job_succeeded.receivers:
             signals.job_succeeded.send(sender=cls, payload=payload, duration=elapsed)
-        return Completion(raw)
+        return Completion(raw, writes=take_writes())
 
     def failed(
         self, raw: bytes, job: Job, payload: Payload, exc: BaseException, elapsed: float
@@ -122,15 +122,15 @@ class Processor:
             signals.job_retried.send(
                 sender=cls, payload=record, exception=exc, retry_at=decision.at
             )
-            return Completion(raw, "retry", dumps(record), decision.at)
+            return Completion(raw, "retry", dumps(record), decision.at, take_writes())
         if decision.verdict == "drop":
             logger.warning("%s: %s; dropped (retry disabled)", what, _describe(exc))
-            return Completion(raw)
+            return Completion(raw, writes=take_writes())
         logger.warning("%s: %s; moved to the dead set", what, _describe(exc), exc_info=exc)
         if decision.exhausted:
             _call_hook(job.retries_exhausted, record, exc)
         signals.job_dead.send(sender=cls, payload=record, exception=exc)
-        return Completion(raw, "dead", dumps(record), now)
+        return Completion(raw, "dead", dumps(record), now, take_writes())
 
 
 def _describe(exc: BaseException) -> str:

@@ -6,7 +6,7 @@
    reply goes nowhere. Nobody would run it until this worker stops or dies.
 2. Every beat the reconciler reads our list (LRANGE) and takes away every job the
    process holds: in a processor thread's hand (fetched, running, or finished and
-   not yet acknowledged), in the work buffer, or waiting in the acker.
+   not yet acknowledged), in the work buffer, or waiting in the acker (supply.held()).
 3. A job counts as stray only when it has stayed unheld for `grace` seconds, so a
    fetch whose reply is still on its way is never mistaken for one. A stray goes
    back to the head of its queue by the guarded requeue script (nothing moves if

@@ -12,6 +12,7 @@ from typing import Any
 import redis
 
 from jobs import Discard, Job, Retry
+from jobs.completion import write_with_ack
 from jobs.conf import get_settings
 from tests import acl
 
@@ -272,3 +273,29 @@ class RetryForJob(AlwaysFailJob):
 
     retry = True
     retry_for = 1
+
+
+class WriteWithAckJob(Job):
+    """Ask for `HSET key outcome <outcome>` with the ack, wait for `<key>:go`, then end so.
+
+    `outcome`: "ok" and "discard" (acked), anything else fails: into the retry set for
+    an hour, or to dead or dropped as the enqueue's `retry` option says.
+    """
+
+    retry = 1
+
+    def retry_in(self, count: int, exc: BaseException) -> float:
+        return 3600
+
+    def perform(self, key: str, outcome: str = "ok") -> None:
+        write_with_ack("HSET", key, "outcome", outcome)
+        write_with_ack(("EXPIRE", key, 86400))
+        client = ledger()
+        client.rpush("ledger:started", self.jid)
+        deadline = time.monotonic() + 30
+        while not client.exists(f"{key}:go") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if outcome == "discard":
+            raise Discard()
+        if outcome != "ok":
+            raise RuntimeError(f"asked to end as {outcome}")

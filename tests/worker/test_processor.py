@@ -9,17 +9,17 @@ import pytest
 import redis
 
 from jobs import Discard, Job, Retry
+from jobs.completion import Completion
 from jobs.conf import get_settings
 from jobs.payload import JobPayload, dumps
 from jobs.sets import retry
-from jobs.worker.acker import Completion
+from jobs.worker.clock import Clock
+from jobs.worker.processor import Processor
+from jobs.worker.stats import Counters
 
 # Processor.run closes the job's stale database connections, as the worker does after
 # every job: that needs database access when an earlier test left a connection open.
 pytestmark = pytest.mark.django_db
-from jobs.worker.clock import Clock
-from jobs.worker.processor import Processor
-from jobs.worker.stats import Counters
 
 NOW = 1_795_000_000.0
 

@@ -20,8 +20,8 @@ from typing import Literal
 import redis
 
 from jobs.redis import keys
+from jobs.runtime.health import Backoff, RedisHealth
 from jobs.sets import kill
-from jobs.worker.health import Backoff, RedisHealth
 
 logger = logging.getLogger("jobs.worker")
 

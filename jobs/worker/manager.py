@@ -32,11 +32,11 @@ import redis
 from jobs.exceptions import JobTimeout
 from jobs.job import Job
 from jobs.payload import Payload
+from jobs.runtime.health import Backoff, RedisHealth
 from jobs.worker.acker import Acker, Completion
 from jobs.worker.affinity import Affinity
 from jobs.worker.buffer import WorkBuffer
 from jobs.worker.fetch import PREFETCH, Fetcher
-from jobs.worker.health import Backoff, RedisHealth
 from jobs.worker.processor import Processor, timeout_of
 
 logger = logging.getLogger("jobs.worker")

@@ -24,9 +24,9 @@ from jobs.job import Job, arity, perform_signature
 from jobs.payload import Payload, dumps, loads, salvage
 from jobs.registry import lookup
 from jobs.retry import decide, record_failure
+from jobs.runtime.clock import Clock
 from jobs.worker import joblog
 from jobs.worker.acker import Completion
-from jobs.worker.clock import Clock
 from jobs.worker.stats import Counters
 
 logger = logging.getLogger("jobs.worker")

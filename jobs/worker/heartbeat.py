@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import redis
 
@@ -33,13 +33,21 @@ from jobs.redis.connection import server_time
 from jobs.runtime.clock import Clock
 from jobs.runtime.health import Backoff, RedisHealth
 from jobs.runtime.loop import redis_loop
-from jobs.worker.manager import Manager
+from jobs.worker.manager import Running
 from jobs.worker.stats import Counters
 
 logger = logging.getLogger("jobs.worker")
 
 DAILY_TTL = 5 * 365 * 24 * 3600  # Sidekiq keeps daily stats five years
 WORK_TTL = 60
+
+
+class Workload(Protocol):
+    """What a beat reports of the processor threads (the Manager)."""
+
+    def busy(self) -> int: ...
+
+    def running(self) -> list[tuple[str, Running]]: ...
 
 
 class Heartbeat:
@@ -50,7 +58,7 @@ class Heartbeat:
         client: redis.Redis,
         identity: str,
         info: dict[str, Any],
-        manager: Manager,
+        manager: Workload,
         counters: Counters,
         clock: Clock,
         ttl: int,

@@ -49,6 +49,7 @@ def test_every_key_but_the_schedule_is_checked_here() -> None:
     # SCHEDULE needs the job registry: jobs/recurring/checks.py reads it, entry by entry.
     assert set(WRONG) == set(KEYS) - {"SCHEDULE"}
     assert [f.name for f in fields(JobsSettings)] == list(KEYS)
+    assert [f.name for f in fields(JobsSettings) if "rule" not in f.metadata] == []
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ Every few seconds, in one MULTI:
    TTL: when it expires, other workers recover our in-progress list;
 4. pop one signal a dashboard left in `<identity>-signals`.
 The beat time is Redis-server time (one TIME call, which also measures the RTT).
-The thread beats every HEARTBEAT_INTERVAL through outages (jobs.runtime.loop) and
-hands each beat's time and signal to the launcher (orphan recovery, remote signals).
+The thread beats every HEARTBEAT_INTERVAL through outages (jobs.runtime.loop); after
+each beat the launcher recovers orphans, reconciles, and acts on the popped signal.
 """
 
 from __future__ import annotations

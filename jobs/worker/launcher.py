@@ -4,7 +4,9 @@
    worker takes our in-progress list for an orphan's.
 2. Recover orphaned in-progress lists of dead processes: at start, then on
    every heartbeat; each beat also puts back strays in our own list (reconcile.py).
-3. Run the fetcher, the processor threads, the acker, the poller and the heartbeat.
+3. Run the fetcher, the processor threads, the acker, the poller, the heartbeat and
+   (with JOBS["SCHEDULE"]) the recurring runner; outages are waited out in each
+   thread's own loop (jobs.runtime.loop), start-up's included.
 4. Signals: TERM/INT stop; a second TERM/INT exits at once (our in-progress
    list stays for the others to recover); TSTP = quiet; TTIN logs every thread's stack.
 5. Stop: quiet, wait up to the timeout for running jobs, write pending acks,

@@ -85,6 +85,13 @@ def optional_text(key: str, value: Any) -> Problem | None:
     return Problem(key, f"JOBS['{key}'] must be a string or None, not {value!r}")
 
 
+def secret_text(key: str, value: Any) -> Problem | None:
+    """As optional_text, without echoing the value: check output ends up in CI logs."""
+    if value is None or isinstance(value, str):
+        return None
+    return Problem(key, f"JOBS['{key}'] must be a string or None, not a {type(value).__name__}")
+
+
 def dotted_path(key: str, value: Any) -> Problem | None:
     if isinstance(value, str) and "." in value.strip(".") and not any(c.isspace() for c in value):
         return None
@@ -148,7 +155,7 @@ class JobsSettings:
     CONCURRENCY: int = field(default=10, metadata=rule(positive_int))
     SHUTDOWN_TIMEOUT: float = field(default=25.0, metadata=rule(positive_number))
     ADMIN_USERNAME: str | None = field(default=None, metadata=rule(optional_text))
-    ADMIN_PASSWORD: str | None = field(default=None, metadata=rule(optional_text))
+    ADMIN_PASSWORD: str | None = field(default=None, metadata=rule(secret_text))
     # Recurring jobs: checked entry by entry by jobs/recurring/checks.py.
     SCHEDULE: dict[str, dict[str, Any]] = field(
         default_factory=dict, metadata=rule(owned_elsewhere)
@@ -213,7 +220,9 @@ def unknown_key(key: object) -> Problem:
     """Name the key jobs does not know, and the valid one it most looks like."""
     valid = ", ".join(KEYS)
     if not isinstance(key, str):
-        return Problem(None, f"JOBS has a key that is not a setting name: {key!r}", valid)
+        return Problem(
+            None, f"JOBS has a key that is not a setting name: {key!r}", f"Valid keys: {valid}"
+        )
     close = difflib.get_close_matches(key.upper(), KEYS, n=1)
     guess = f"; did you mean {close[0]}?" if close else ""
     return Problem(None, f"JOBS[{key!r}] is not a setting of jobs{guess}", f"Valid keys: {valid}")

@@ -3,71 +3,27 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings as django_settings
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.checks import Warning as CheckWarning
 
-from jobs.conf import get_settings
-from jobs.queues import QueueConfigError, QueueOrder
+from jobs.conf import get_settings, settings_problems
 from jobs.registry import registered
 from jobs.retry import max_retries
 
-REDIS_SCHEMES = {"redis", "rediss", "unix"}
+# Check ids by setting; any other bad value is jobs.E003, JOBS itself or an unknown key E004.
+IDS = {"REDIS_URL": "jobs.E001", "QUEUES": "jobs.E002", None: "jobs.E004"}
 
 
 @register(Tags.compatibility)
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Check JOBS: the Redis URL, the queues, the numbers."""
+    """Check JOBS: no unknown key, every value by its rule (jobs/conf.py), the heartbeat pair."""
+    errors: list[CheckMessage] = [
+        Error(problem.message, hint=problem.hint, id=IDS.get(problem.key, "jobs.E003"))
+        for problem in settings_problems()
+    ]
     settings = get_settings()
-    errors: list[CheckMessage] = []
-    parts = urlsplit(settings.REDIS_URL)
-    if parts.scheme not in REDIS_SCHEMES or (parts.scheme != "unix" and not parts.hostname):
-        errors.append(
-            Error(
-                f"JOBS['REDIS_URL'] is not a Redis URL: {settings.REDIS_URL!r}",
-                hint="Use redis://[:password@]host:port/db, rediss://... or unix:///path/to/socket",
-                id="jobs.E001",
-            )
-        )
-    else:
-        try:
-            _ = parts.port
-        except ValueError:
-            errors.append(
-                Error(
-                    f"JOBS['REDIS_URL'] has an invalid port: {settings.REDIS_URL!r}", id="jobs.E001"
-                )
-            )
-    try:
-        QueueOrder.from_entries(settings.QUEUES)
-    except QueueConfigError as exc:
-        errors.append(
-            Error(
-                f"JOBS['QUEUES']: {exc}",
-                hint='Entries are "name", "name,weight" or ("name", weight).',
-                id="jobs.E002",
-            )
-        )
-    for key in ("CONCURRENCY", "HEARTBEAT_TTL", "DEAD_MAX_JOBS", "MAX_RECOVERIES"):
-        value = getattr(settings, key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            errors.append(
-                Error(f"JOBS['{key}'] must be a positive integer, not {value!r}", id="jobs.E003")
-            )
-    for key in ("SHUTDOWN_TIMEOUT", "POLL_INTERVAL", "HEARTBEAT_INTERVAL"):
-        value = getattr(settings, key)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-            errors.append(
-                Error(f"JOBS['{key}'] must be a positive number, not {value!r}", id="jobs.E003")
-            )
-    if not isinstance(settings.PIN_CPU, bool):
-        errors.append(
-            Error(
-                f"JOBS['PIN_CPU'] must be True or False, not {settings.PIN_CPU!r}", id="jobs.E003"
-            )
-        )
     ttl, interval = settings.HEARTBEAT_TTL, settings.HEARTBEAT_INTERVAL
     numbers = isinstance(ttl, int) and isinstance(interval, (int, float))
     if numbers and ttl < 2 * interval:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError, SystemCheckError
 from django.test import override_settings
 
 from jobs import Job
@@ -36,6 +38,17 @@ def ids(messages: list[Any]) -> list[str]:
         ({"QUEUES": []}, "jobs.E002"),
         ({"CONCURRENCY": 0}, "jobs.E003"),
         ({"PIN_CPU": "no"}, "jobs.E003"),
+        ({"QUEUES": "critical,default"}, "jobs.E002"),
+        ({"QUEUES": {"default": 1}}, "jobs.E002"),
+        ({"REDIS_URL": None}, "jobs.E001"),
+        ({"DEAD_TIMEOUT": 0}, "jobs.E003"),
+        ({"DEFAULT_RETRY": -1}, "jobs.E003"),
+        ({"ERROR_MESSAGE_MAX": "10k"}, "jobs.E003"),
+        ({"EMAIL_TIMEOUT": 0}, "jobs.E003"),
+        ({"EMAIL_BACKEND": 42}, "jobs.E003"),
+        ({"MAIL_QUEUE": "my mail"}, "jobs.E003"),
+        ({"ADMIN_PASSWORD": 1234}, "jobs.E003"),
+        ({"CONCURENCY": 5}, "jobs.E004"),
         ({"HEARTBEAT_TTL": 1, "HEARTBEAT_INTERVAL": 5}, "jobs.W001"),
     ],
 )
@@ -47,6 +60,56 @@ def test_bad_settings_are_reported(jobs: dict[str, Any], expected: str) -> None:
 def test_default_settings_pass() -> None:
     with override_settings(JOBS={}):
         assert check_settings() == []
+
+
+def messages(jobs: Any) -> list[str]:
+    with override_settings(JOBS=jobs):
+        return [m.msg for m in check_settings()]
+
+
+def test_an_unknown_key_names_the_nearest_valid_one() -> None:
+    assert messages({"CONCURENCY": 5}) == [
+        "JOBS['CONCURENCY'] is not a setting of jobs; did you mean CONCURRENCY?"
+    ]
+    assert messages({"redis_url": "redis://x/0"}) == [
+        "JOBS['redis_url'] is not a setting of jobs; did you mean REDIS_URL?"
+    ]
+    with override_settings(JOBS={"COLOUR": "blue"}):
+        [error] = check_settings()
+    assert error.msg == "JOBS['COLOUR'] is not a setting of jobs"
+    assert "CONCURRENCY, SHUTDOWN_TIMEOUT" in (error.hint or "")
+
+
+def test_queues_given_as_a_string_must_be_a_list() -> None:
+    [message] = messages({"QUEUES": "critical,default"})
+    assert message == "JOBS['QUEUES'] must be a list of queues, not the string 'critical,default'"
+
+
+def test_jobs_that_is_not_a_dict_is_an_error() -> None:
+    with override_settings(JOBS=[("CONCURRENCY", 5)]):
+        assert ids(check_settings()) == ["jobs.E004"]
+        assert check_settings()[0].msg == "JOBS must be a dict, not [('CONCURRENCY', 5)]"
+
+
+def test_every_bad_value_is_reported_not_only_the_first() -> None:
+    found = messages({"CONCURRENCY": "ten", "POLL_INTERVAL": -1, "TYPO": 1})
+    assert found == [
+        "JOBS['TYPO'] is not a setting of jobs",
+        "JOBS['CONCURRENCY'] must be a positive integer, not 'ten'",
+        "JOBS['POLL_INTERVAL'] must be a positive number, not -1",
+    ]
+
+
+def test_manage_py_check_and_runworker_refuse_an_unknown_key() -> None:
+    with override_settings(JOBS={"CONCURENCY": 5}):
+        with pytest.raises(SystemCheckError, match=r"jobs\.E004.*did you mean CONCURRENCY\?"):
+            call_command("check")
+        # runworker runs the checks before it starts anything (the real process: test_launcher).
+        with pytest.raises(SystemCheckError, match="did you mean CONCURRENCY"):
+            call_command("runworker", skip_checks=False)
+        # And without the checks (--skip-checks), it reads the settings itself.
+        with pytest.raises(CommandError, match=r"JOBS is misconfigured:\nJOBS\['CONCURENCY'\]"):
+            call_command("runworker", skip_checks=True)
 
 
 def test_bad_job_options_are_reported() -> None:

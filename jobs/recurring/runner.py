@@ -14,7 +14,7 @@
 4. A disabled entry's ticks are still claimed, without a push, so re-enabling
    it does not enqueue the ticks it slept through.
 5. Redis errors are logged once per outage (RedisHealth) and retried with
-   backoff; no error ends the thread before the worker stops.
+   backoff; no error ends the thread before the worker stops (jobs.runtime.loop).
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ import redis
 from jobs.recurring import status, store
 from jobs.recurring.schedule import Entry, load_schedule
 from jobs.recurring.times import latest_tick
-from jobs.worker.clock import Clock
-from jobs.worker.health import Backoff, RedisHealth
+from jobs.runtime.clock import Clock
+from jobs.runtime.health import RedisHealth
+from jobs.runtime.loop import redis_loop
 
 logger = logging.getLogger("jobs.recurring")
 
@@ -105,23 +106,19 @@ class RecurringRunner:
         self.due_at = {entry.name: 0.0 for entry in entries}
 
     def run(self) -> None:
-        backoff = Backoff()
-        while not self.stopping.is_set():
-            try:
-                wake_at = self.run_due(self.clock.now())
-            except redis.RedisError as exc:
-                self.health.failed(exc, "recurring")
-                self.stopping.wait(backoff.next())
-                continue
-            except Exception:
-                # A bug must not silence every schedule of this worker for good.
-                logger.exception("recurring: unexpected error; retrying")
-                self.stopping.wait(backoff.next())
-                continue
-            backoff.reset()
-            self.health.succeeded()
-            delay = wake_at + WAKE_AFTER - self.clock.now()
-            self.stopping.wait(min(max(delay, 0.0), MAX_SLEEP))
+        redis_loop(
+            self.step,
+            where="recurring",
+            health=self.health,
+            stopping=self.stopping,
+            on_bug=_log_bug,  # a bug must not silence every schedule of this worker for good
+        )
+
+    def step(self) -> float:
+        """Claim what is due now; return how long to sleep before the next look."""
+        wake_at = self.run_due(self.clock.now())
+        delay = wake_at + WAKE_AFTER - self.clock.now()
+        return min(max(delay, 0.0), MAX_SLEEP)
 
     def run_due(self, now: float) -> float:
         """Claim every due tick; return when the next entry is due."""
@@ -158,3 +155,7 @@ class RecurringRunner:
                 f" ({late:.0f} s late)" if late >= 1 else "",
             )
         return result
+
+
+def _log_bug(exc: Exception) -> None:
+    logger.exception("recurring: unexpected error; retrying")

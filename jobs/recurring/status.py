@@ -14,7 +14,7 @@ import redis
 
 from jobs import signals
 from jobs.recurring import store
-from jobs.worker.clock import Clock
+from jobs.runtime.clock import Clock
 
 logger = logging.getLogger("jobs.recurring")
 

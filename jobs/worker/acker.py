@@ -29,8 +29,8 @@ from jobs.completion import Command, Completion
 from jobs.conf import get_settings
 from jobs.redis import keys
 from jobs.redis.scripts import script
+from jobs.runtime.health import Backoff, RedisHealth
 from jobs.sets import kill, log_trim
-from jobs.worker.health import Backoff, RedisHealth
 
 logger = logging.getLogger("jobs.worker")
 

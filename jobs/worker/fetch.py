@@ -31,8 +31,8 @@ from jobs.redis import keys
 from jobs.redis.connection import make_client
 from jobs.redis.lane import Lane, thread_lane
 from jobs.redis.scripts import script
+from jobs.runtime.health import Backoff, RedisHealth
 from jobs.worker.buffer import WorkBuffer
-from jobs.worker.health import Backoff, RedisHealth
 from jobs.worker.recovery import push_back
 
 logger = logging.getLogger("jobs.worker")

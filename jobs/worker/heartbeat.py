@@ -8,36 +8,57 @@ Every few seconds, in one MULTI:
    TTL: when it expires, other workers recover our in-progress list;
 4. pop one signal a dashboard left in `<identity>-signals`.
 The beat time is Redis-server time (one TIME call, which also measures the RTT).
+The thread beats every HEARTBEAT_INTERVAL through outages (jobs.runtime.loop); after
+each beat the launcher recovers orphans, reconciles, and acts on the popped signal.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import socket
+import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import redis
 
+from jobs import __version__
+from jobs.queues import QueueOrder
 from jobs.redis import keys
 from jobs.redis.connection import server_time
-from jobs.worker.clock import Clock
-from jobs.worker.manager import Manager
+from jobs.runtime.clock import Clock
+from jobs.runtime.health import Backoff, RedisHealth
+from jobs.runtime.loop import redis_loop
+from jobs.worker.manager import Running
 from jobs.worker.stats import Counters
+
+logger = logging.getLogger("jobs.worker")
 
 DAILY_TTL = 5 * 365 * 24 * 3600  # Sidekiq keeps daily stats five years
 WORK_TTL = 60
 
 
+class Workload(Protocol):
+    """What a beat reports of the processor threads (the Manager)."""
+
+    def busy(self) -> int: ...
+
+    def running(self) -> list[tuple[str, Running]]: ...
+
+
 class Heartbeat:
-    """Writes one beat; the launcher calls `beat()` on its own schedule."""
+    """Writes one beat (`beat()`), or one every `interval` seconds in a thread (`start()`)."""
 
     def __init__(
         self,
         client: redis.Redis,
         identity: str,
         info: dict[str, Any],
-        manager: Manager,
+        manager: Workload,
         counters: Counters,
         clock: Clock,
         ttl: int,
@@ -66,6 +87,32 @@ class Heartbeat:
             raise
         signal = results[-2]
         return signal.decode("utf-8", "replace") if isinstance(signal, bytes) else None
+
+    def start(
+        self,
+        interval: float,
+        health: RedisHealth,
+        stopping: threading.Event,
+        after_beat: Callable[[str | None], None],
+    ) -> None:
+        """Beat every `interval` seconds until `stopping`; `after_beat(signal)` follows each beat."""
+
+        def step() -> float:
+            after_beat(self.beat())
+            return interval
+
+        def run() -> None:
+            redis_loop(
+                step,
+                where="heartbeat",
+                health=health,
+                stopping=stopping,
+                first_wait=interval,
+                backoff=Backoff(interval, interval),  # in an outage too, one try a beat
+                on_bug=_log_bug,  # a bug must not stop the beats, or the others recover our jobs
+            )
+
+        threading.Thread(target=run, name="heartbeat", daemon=True).start()
 
     def _write(self, now: float, rtt_us: int, processed: int, failed: int) -> list[Any]:
         pipe = self.client.pipeline(transaction=True)
@@ -125,6 +172,27 @@ class Heartbeat:
             keys.inprogress(self.identity),
         )
         pipe.execute()
+
+
+def process_info(identity: str, tag: str, concurrency: int, queues: QueueOrder) -> dict[str, Any]:
+    """The `info` field of the process hash, as Sidekiq writes it."""
+    return {
+        "hostname": socket.gethostname(),
+        "started_at": time.time(),
+        "pid": os.getpid(),
+        "tag": tag,
+        "concurrency": concurrency,
+        "queues": list(queues.names),
+        "weights": [dict(zip(queues.names, queues.weights, strict=True))],
+        "labels": [],
+        "identity": identity,
+        "version": __version__,
+        "embedded": False,
+    }
+
+
+def _log_bug(exc: Exception) -> None:
+    logger.exception("heartbeat or recovery failed; trying again next beat")
 
 
 def _add_stats(pipe: Any, now: float, processed: int, failed: int) -> None:

@@ -4,8 +4,9 @@
    worker takes our in-progress list for an orphan's.
 2. Recover orphaned in-progress lists of dead processes: at start, then on
    every heartbeat; each beat also puts back strays in our own list (reconcile.py).
-3. Run the job supply (fetch, buffer, acker), the processor threads, the poller
-   and the heartbeat.
+3. Run the job supply (fetch, buffer, acker), the processor threads, the poller,
+   the heartbeat and (with JOBS["SCHEDULE"]) the recurring runner; outages are
+   waited out in each thread's own loop (jobs.runtime.loop), start-up's included.
 4. Signals: TERM/INT stop; a second TERM/INT exits at once (our in-progress
    list stays for the others to recover); TSTP = quiet; TTIN logs every thread's stack.
 5. Stop: quiet, wait up to the timeout for running jobs, write pending acks,
@@ -14,14 +15,12 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import signal
 import socket
 import sys
 import threading
-import time
 import traceback
 from dataclasses import dataclass
 from secrets import token_hex
@@ -33,13 +32,15 @@ import redis
 from jobs import __version__
 from jobs.conf import JobsSettings
 from jobs.queues import QueueOrder
+from jobs.recurring.runner import start_recurring
 from jobs.redis import keys
 from jobs.redis.connection import make_client, mask_url
+from jobs.runtime.clock import Clock
+from jobs.runtime.health import BACKOFF_CAP, RedisHealth
+from jobs.runtime.loop import redis_loop
 from jobs.worker import joblog
 from jobs.worker.affinity import Affinity
-from jobs.worker.clock import Clock
-from jobs.worker.health import BACKOFF_CAP, Backoff, RedisHealth
-from jobs.worker.heartbeat import Heartbeat
+from jobs.worker.heartbeat import Heartbeat, process_info
 from jobs.worker.manager import Manager
 from jobs.worker.poller import Poller
 from jobs.worker.processor import Processor
@@ -85,7 +86,7 @@ class Launcher:
         self.heartbeat = Heartbeat(
             self.client,
             self.identity,
-            self._info(),
+            process_info(self.identity, options.tag, options.concurrency, options.queues),
             self.manager,
             self.counters,
             self.clock,
@@ -101,23 +102,6 @@ class Launcher:
             self.client, self.identity, self.supply.held, Suspects(grace), settings.MAX_RECOVERIES
         )
 
-    def _info(self) -> dict[str, Any]:
-        return {
-            "hostname": socket.gethostname(),
-            "started_at": time.time(),
-            "pid": os.getpid(),
-            "tag": self.options.tag,
-            "concurrency": self.options.concurrency,
-            "queues": list(self.options.queues.names),
-            "weights": [
-                dict(zip(self.options.queues.names, self.options.queues.weights, strict=True))
-            ],
-            "labels": [],
-            "identity": self.identity,
-            "version": __version__,
-            "embedded": False,
-        }
-
     def run(self) -> int:
         """Run until stopped; return the exit code."""
         self._install_signal_handlers()
@@ -130,7 +114,9 @@ class Launcher:
         self.manager.start()
         self.poller.start()
         self._start_extras()
-        threading.Thread(target=self._beat_loop, name="heartbeat", daemon=True).start()
+        self.heartbeat.start(
+            self.options.settings.HEARTBEAT_INTERVAL, self.health, self.stopping, self._after_beat
+        )
         while not self.stopping.wait(1.0):
             pass
         return self._shutdown()
@@ -148,63 +134,38 @@ class Launcher:
         )
 
     def _wait_for_redis(self) -> None:
-        backoff = Backoff()
-        while not self.stopping.is_set():
-            try:
-                check_redis(self.client)
-            except redis.RedisError as exc:
-                self.health.failed(exc, "startup")
-                self.stopping.wait(backoff.next())
-                continue
-            self.health.succeeded()
-            return
+        redis_loop(
+            lambda: check_redis(self.client),
+            where="startup",
+            health=self.health,
+            stopping=self.stopping,
+        )
 
     def _announce(self) -> None:
         """First beat and orphan recovery, before any fetch."""
-        backoff = Backoff()
-        while not self.stopping.is_set():
-            try:
-                self.heartbeat.beat()
-                recover_orphans(
-                    self.client,
-                    self.identity,
-                    self.clock.now(),
-                    self.options.settings.MAX_RECOVERIES,
-                    self.suspects,
-                )
-            except redis.RedisError as exc:
-                self.health.failed(exc, "startup")
-                self.stopping.wait(backoff.next())
-                continue
-            return
+
+        def step() -> None:
+            self.heartbeat.beat()
+            self._recover(self.clock.now())
+
+        redis_loop(step, where="startup", health=self.health, stopping=self.stopping)
+
+    def _recover(self, now: float) -> None:
+        settings = self.options.settings
+        recover_orphans(self.client, self.identity, now, settings.MAX_RECOVERIES, self.suspects)
 
     def _start_extras(self) -> None:
         """Start the recurring-jobs scheduler when JOBS["SCHEDULE"] has entries."""
-        if not self.options.settings.SCHEDULE:
-            return
-        runner = importlib.import_module("jobs.recurring.runner")
-        runner.start_recurring(self.client, self.clock, self.health, self.stopping)
+        if self.options.settings.SCHEDULE:
+            start_recurring(self.client, self.clock, self.health, self.stopping)
 
-    def _beat_loop(self) -> None:
-        interval = self.options.settings.HEARTBEAT_INTERVAL
-        settings = self.options.settings
-        while not self.stopping.wait(interval):
-            try:
-                signal_name = self.heartbeat.beat()
-                now = self.clock.now()
-                recover_orphans(
-                    self.client, self.identity, now, settings.MAX_RECOVERIES, self.suspects
-                )
-                self.reconciler.check(now)
-            except redis.RedisError as exc:
-                self.health.failed(exc, "heartbeat")
-                continue
-            except Exception:
-                logger.exception("heartbeat or recovery failed; trying again next beat")
-                continue
-            self.health.succeeded()
-            if signal_name:
-                self._remote_signal(signal_name)
+    def _after_beat(self, signal_name: str | None) -> None:
+        """Each beat also recovers dead workers' lists and puts back our own strays."""
+        now = self.clock.now()
+        self._recover(now)
+        self.reconciler.check(now)
+        if signal_name:
+            self._remote_signal(signal_name)
 
     def _remote_signal(self, name: str) -> None:
         logger.info("received %s from a dashboard", name)

@@ -17,9 +17,10 @@ from typing import cast
 import redis
 
 from jobs.redis import keys
+from jobs.runtime.clock import Clock
+from jobs.runtime.health import RedisHealth
+from jobs.runtime.loop import redis_loop
 from jobs.sets import due, move_to_queues
-from jobs.worker.clock import Clock
-from jobs.worker.health import Backoff, RedisHealth
 
 BATCH = 100
 PRUNE_EVERY = 10
@@ -49,19 +50,18 @@ class Poller:
         self._thread.start()
 
     def _run(self) -> None:
-        backoff = Backoff()
         # A first pass soon after start, spread so a fleet restarting together doesn't stampede.
-        wait = random.random() * min(self.mean_interval, 1.0)
-        while not self.stop.wait(wait):
-            try:
-                self.poll_once()
-            except redis.RedisError as exc:
-                self.health.failed(exc, "poller")
-                wait = backoff.next()
-                continue
-            backoff.reset()
-            self.health.succeeded()
-            wait = self.random_interval()
+        redis_loop(
+            self._pass,
+            where="poller",
+            health=self.health,
+            stopping=self.stop,
+            first_wait=random.random() * min(self.mean_interval, 1.0),
+        )
+
+    def _pass(self) -> float:
+        self.poll_once()
+        return self.random_interval()
 
     def poll_once(self) -> int:
         """Move every due job; return how many were moved."""

@@ -26,9 +26,9 @@ from jobs.execution import prepare as prepare_run
 from jobs.job import Job
 from jobs.payload import JobPayload, Payload, dumps, loads
 from jobs.retry import decide, record_failure
+from jobs.runtime.clock import Clock
 from jobs.sets import unreadable_record
 from jobs.worker import joblog
-from jobs.worker.clock import Clock
 from jobs.worker.stats import Counters
 
 logger = logging.getLogger("jobs.worker")

@@ -33,10 +33,10 @@ import redis
 
 from jobs.completion import Completion
 from jobs.queues import QueueOrder
+from jobs.runtime.health import Backoff, RedisHealth
 from jobs.worker.acker import Acker, ack_command
 from jobs.worker.buffer import WorkBuffer
 from jobs.worker.fetch import PREFETCH, Fetcher
-from jobs.worker.health import Backoff, RedisHealth
 
 # A job that took less than this (wall seconds) is short. Only after a short job does a
 # thread prefetch (the extras then wait for a thread about to get free, not behind long

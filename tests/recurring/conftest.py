@@ -12,7 +12,7 @@ from django.test import override_settings
 
 from jobs.payload import loads
 from jobs.recurring import status
-from jobs.worker.clock import Clock
+from jobs.runtime.clock import Clock
 
 TICK = "tests.testapp.jobs.TickJob"
 

@@ -15,7 +15,7 @@ from jobs import signals
 from jobs.payload import loads
 from jobs.recurring import api, status, store
 from jobs.recurring.schedule import EntryError
-from jobs.worker.clock import Clock
+from jobs.runtime.clock import Clock
 from tests.recurring.conftest import TICK
 
 SCHEDULE: dict[str, Any] = {

@@ -16,8 +16,8 @@ import redis
 from jobs.recurring import store
 from jobs.recurring.runner import LATE_LIMIT, RecurringRunner, start_recurring, ticks_to_claim
 from jobs.recurring.schedule import Entry, parse_entry
-from jobs.worker.clock import Clock
-from jobs.worker.health import RedisHealth
+from jobs.runtime.clock import Clock
+from jobs.runtime.health import RedisHealth
 from tests.helpers import PrivateRedis, free_port, wait_for
 from tests.recurring.conftest import TICK, FakeClock, pushed_ticks
 

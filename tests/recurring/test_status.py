@@ -9,7 +9,7 @@ from redis.retry import Retry
 from jobs import signals
 from jobs.recurring import status, store
 from jobs.recurring.schedule import parse_entry
-from jobs.worker.clock import Clock
+from jobs.runtime.clock import Clock
 from tests.helpers import free_port
 from tests.recurring.conftest import TICK
 

@@ -17,8 +17,8 @@ def main() -> None:
     django.setup()
     import redis
 
-    from jobs.worker.clock import Clock
-    from jobs.worker.health import RedisHealth
+    from jobs.runtime.clock import Clock
+    from jobs.runtime.health import RedisHealth
     from jobs.worker.poller import Poller
 
     client = redis.Redis.from_url(os.environ["REDIS_URL"])

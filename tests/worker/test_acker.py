@@ -16,8 +16,8 @@ import redis
 
 from jobs.completion import Completion
 from jobs.redis import keys
+from jobs.runtime.health import RedisHealth
 from jobs.worker.acker import Acker, ack_command
-from jobs.worker.health import RedisHealth
 from tests.conftest import WorkerFactory
 from tests.helpers import wait_for
 from tests.testapp.jobs import WriteWithAckJob

@@ -17,8 +17,8 @@ from jobs.conf import get_settings
 from jobs.payload import loads
 from jobs.queues import QueueOrder
 from jobs.redis import keys
-from jobs.worker.clock import Clock
-from jobs.worker.health import RedisHealth
+from jobs.runtime.clock import Clock
+from jobs.runtime.health import RedisHealth
 from jobs.worker.manager import TIMEOUT_GRACE, Manager
 from jobs.worker.processor import Processor
 from jobs.worker.stats import Counters

@@ -13,8 +13,8 @@ from collections import Counter
 
 import redis
 
-from jobs.worker.clock import Clock
-from jobs.worker.health import RedisHealth
+from jobs.runtime.clock import Clock
+from jobs.runtime.health import RedisHealth
 from jobs.worker.poller import Poller
 from tests.helpers import ROOT, wait_for
 

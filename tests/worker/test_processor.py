@@ -12,8 +12,8 @@ from jobs import Discard, Job, Retry
 from jobs.completion import Completion
 from jobs.conf import get_settings
 from jobs.payload import JobPayload, dumps
+from jobs.runtime.clock import Clock
 from jobs.sets import retry
-from jobs.worker.clock import Clock
 from jobs.worker.processor import Processor
 from jobs.worker.stats import Counters
 

@@ -18,7 +18,7 @@ from jobs.payload import dumps, loads
 from jobs.queues import QueueOrder
 from jobs.redis import keys
 from jobs.redis.connection import make_client
-from jobs.worker.health import RedisHealth
+from jobs.runtime.health import RedisHealth
 from jobs.worker.supply import SHORT_JOB, STASH_MAX_WAIT, JobSupply, is_short
 from tests.helpers import free_port, wait_for
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 
-from jobs.conf import get_settings
+from jobs.conf import get_settings, settings_problems
 from jobs.queues import QueueConfigError, QueueOrder
 from jobs.worker import joblog
 from jobs.worker.launcher import Launcher, WorkerOptions
@@ -45,6 +45,9 @@ class Command(BaseCommand):
         parser.add_argument("--tag", default="", help="a label shown in the dashboard")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        wrong = settings_problems()  # the checks report them too, unless --skip-checks
+        if wrong:
+            raise CommandError("\n".join(["JOBS is misconfigured:", *(p.message for p in wrong)]))
         settings = get_settings()
         concurrency = options["concurrency"] or settings.CONCURRENCY
         if concurrency < 1:

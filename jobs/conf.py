@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from jobs.queues import QueueConfigError, QueueOrder, parse_entry
+from jobs.queue_order import QueueConfigError, QueueOrder, parse_entry
 
 DEFAULT_QUEUES: list[Any] = [
     ("critical", 100),

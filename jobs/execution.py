@@ -7,7 +7,7 @@
 3. `perform()` runs it (an `async def perform` too, in its own event loop).
 4. `timeout_of()` says how long this run may take.
 What happens after (acknowledgement, retry, dead) is the worker's business
-(jobs/worker/processor.py), and the test modes let exceptions propagate.
+(jobs/worker/executor.py), and the test modes let exceptions propagate.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
    within a time budget, so 100,000 dead jobs can be retried from one click without
    the request timing out; the result says whether everything was done.
 
-Moves go through `jobs.sets`, the same atomic scripts the worker uses, so a job
+Moves go through `jobs.moves`, the same atomic scripts the worker uses, so a job
 clicked in the dashboard while the poller moves it is still moved exactly once.
 """
 
@@ -21,7 +21,7 @@ from typing import cast
 
 import redis
 
-from jobs import sets
+from jobs import moves
 from jobs.api.records import JobRecord
 from jobs.api.search import BATCH, JobPage, matches, normalize, search_page
 from jobs.exceptions import InvalidPayload
@@ -115,12 +115,12 @@ class SortedJobSet:
         if action is Action.DELETE:
             return cast(int, self.client.zrem(self.key, *(r.raw for r in records)))
         if action is Action.ENQUEUE:
-            raws: list[sets.Member] = [r.raw for r in records]
-            return sets.move_to_queues(self.client, self.key, raws, now, by_hand=True)
+            raws: list[moves.Member] = [r.raw for r in records]
+            return moves.move_to_queues(self.client, self.key, raws, now, by_hand=True)
         if self.key == keys.DEAD:
             return 0  # already dead
-        pairs: list[tuple[sets.Member, str]] = [(r.raw, dead_record(r, now)) for r in records]
-        return sets.kill(self.client, self.key, "zset", pairs, now).moved
+        pairs: list[tuple[moves.Member, str]] = [(r.raw, dead_record(r, now)) for r in records]
+        return moves.kill(self.client, self.key, "zset", pairs, now).moved
 
     def apply_matching(
         self, action: Action, query: str, now: float, budget: float = BULK_TIME_BUDGET
@@ -155,4 +155,4 @@ def dead_record(record: JobRecord, now: float) -> str:
     """What a killed member becomes in the dead set: itself, or a readable salvage."""
     if record.ok:
         return record.decoded()
-    return dumps(sets.unreadable_record(record.raw, InvalidPayload(record.problem), now))
+    return dumps(moves.unreadable_record(record.raw, InvalidPayload(record.problem), now))

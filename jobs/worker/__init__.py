@@ -1,1 +1,16 @@
-"""The worker process: launcher, manager, fetch, processor, heartbeat, poller, recovery."""
+"""The worker process (`manage.py runworker`), one module per moving part.
+
+- `launcher`: starts every part, handles signals, stops without losing a job.
+- `manager`: the processor threads, the per-job timeout watchdog, the running table.
+- `supply`: how a job reaches a processor thread and how it leaves (the one place
+  jobs are fetched and acknowledged); its parts: `fetch` (reliable fetch, blockers),
+  `buffer` (where idle threads wait), `acker` (batched acks, retry and dead moves).
+- `executor`: decode one fetched job, run it, say where it goes (a Completion).
+  Sidekiq's "Processor" is the thread; ours are the manager's processor threads.
+- `heartbeat`: this process in Redis, in Sidekiq's format; `stats`: its counters.
+- `poller`: moves due jobs from `schedule` and `retry` onto their queues.
+- `recovery`: jobs of dead processes back to their queues, poison pills to dead;
+  `reconcile`: strays in our own in-progress list put back.
+- `affinity`: threads share one CPU core while jobs are short (Linux).
+- `joblog`: the one INFO line per finished job, written by a thread of its own.
+"""

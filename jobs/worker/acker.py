@@ -27,10 +27,10 @@ from redis.client import Pipeline
 
 from jobs.completion import Command, Completion
 from jobs.conf import get_settings
+from jobs.moves import kill, log_trim
 from jobs.redis import keys
 from jobs.redis.scripts import script
 from jobs.runtime.health import Backoff, RedisHealth
-from jobs.sets import kill, log_trim
 
 logger = logging.getLogger("jobs.worker")
 

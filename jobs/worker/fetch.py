@@ -26,7 +26,7 @@ import redis
 from redis.exceptions import NoScriptError
 
 from jobs.completion import Command
-from jobs.queues import QueueOrder
+from jobs.queue_order import QueueOrder
 from jobs.redis import keys
 from jobs.redis.connection import make_client
 from jobs.redis.lane import Lane, thread_lane

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import redis
 
 from jobs import __version__
-from jobs.queues import QueueOrder
+from jobs.queue_order import QueueOrder
 from jobs.redis import keys
 from jobs.redis.connection import server_time
 from jobs.runtime.clock import Clock

@@ -31,7 +31,7 @@ import redis
 
 from jobs import __version__
 from jobs.conf import JobsSettings
-from jobs.queues import QueueOrder
+from jobs.queue_order import QueueOrder
 from jobs.recurring.runner import start_recurring
 from jobs.redis import keys
 from jobs.redis.connection import make_client, mask_url
@@ -40,10 +40,10 @@ from jobs.runtime.health import BACKOFF_CAP, RedisHealth
 from jobs.runtime.loop import redis_loop
 from jobs.worker import joblog
 from jobs.worker.affinity import Affinity
+from jobs.worker.executor import Executor
 from jobs.worker.heartbeat import Heartbeat, process_info
 from jobs.worker.manager import Manager
 from jobs.worker.poller import Poller
-from jobs.worker.processor import Processor
 from jobs.worker.reconcile import Reconciler
 from jobs.worker.recovery import Suspects, recover_orphans, requeue_list
 from jobs.worker.stats import Counters
@@ -76,9 +76,9 @@ class Launcher:
         self.clock = Clock()
         self.counters = Counters()
         self.supply = JobSupply(self.client, self.url, self.identity, options.queues, self.health)
-        processor = Processor(settings, self.counters, self.clock)
+        executor = Executor(settings, self.counters, self.clock)
         self.affinity = Affinity.for_process(settings.PIN_CPU)
-        self.manager = Manager(options.concurrency, self.supply, processor, self.affinity)
+        self.manager = Manager(options.concurrency, self.supply, executor, self.affinity)
         self.stopping = threading.Event()
         self.poller = Poller(
             self.client, self.clock, self.health, settings.POLL_INTERVAL, self.stopping

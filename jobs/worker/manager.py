@@ -29,7 +29,7 @@ from jobs.exceptions import JobTimeout
 from jobs.job import Job
 from jobs.payload import Payload
 from jobs.worker.affinity import Affinity
-from jobs.worker.processor import Processor, timeout_of
+from jobs.worker.executor import Executor, timeout_of
 from jobs.worker.supply import JobSupply, is_short
 
 logger = logging.getLogger("jobs.worker")
@@ -72,7 +72,7 @@ class Manager:
         self,
         concurrency: int,
         supply: JobSupply,
-        processor: Processor,
+        executor: Executor,
         affinity: Affinity | None = None,
         now: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -80,7 +80,7 @@ class Manager:
         self._now = now  # monotonic seconds, for timeouts
         self.affinity = affinity
         self.supply = supply
-        self.processor = processor
+        self.executor = executor
         self._lock = threading.Condition()
         self._running: dict[threading.Thread, Running] = {}
         self._abandoned: set[threading.Thread] = set()
@@ -160,17 +160,17 @@ class Manager:
 
     def _one(self, me: threading.Thread, raw: bytes) -> Completion | None:
         """Run one job; its completion, or None if the watchdog already reported it."""
-        decoded = self.processor.decode(raw)
+        decoded = self.executor.decode(raw)
         if isinstance(decoded, Completion):
             return decoded
         payload, cls = decoded
-        job = self.processor.prepare(payload, cls)
+        job = self.executor.prepare(payload, cls)
         limit = timeout_of(payload, cls)
-        run = Running(raw, payload, job, self.processor.clock.now(), limit, self._now())
+        run = Running(raw, payload, job, self.executor.clock.now(), limit, self._now())
         with self._lock:
             self._running[me] = run
         try:
-            completion = self.processor.run(raw, payload, run.job)
+            completion = self.executor.run(raw, payload, run.job)
         finally:
             with self._lock:
                 self._running.pop(me, None)
@@ -203,7 +203,7 @@ class Manager:
             f"ran longer than its timeout of {run.timeout:g} s and ignored the interruption"
         )
         elapsed = self._now() - run.started
-        self.supply.complete(self.processor.failed(run.raw, run.job, run.payload, error, elapsed))
+        self.supply.complete(self.executor.failed(run.raw, run.job, run.payload, error, elapsed))
         with self._lock:
             self._running.pop(thread, None)
             self._abandoned.add(thread)

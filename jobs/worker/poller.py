@@ -1,7 +1,7 @@
 """The poller: move due jobs from `schedule` and `retry` onto their queues.
 
 1. Read due members in bounded batches and move each batch with one script
-   that pushes a member only if it removed it (jobs.sets.move_to_queues): many
+   that pushes a member only if it removed it (jobs.moves.move_to_queues): many
    pollers racing never enqueue a job twice; a poller killed mid-batch loses none.
 2. Sleep a random interval around POLL_INTERVAL x live processes (as Sidekiq),
    so the whole cluster polls about once per POLL_INTERVAL.
@@ -16,11 +16,11 @@ from typing import cast
 
 import redis
 
+from jobs.moves import due, move_to_queues
 from jobs.redis import keys
 from jobs.runtime.clock import Clock
 from jobs.runtime.health import RedisHealth
 from jobs.runtime.loop import redis_loop
-from jobs.sets import due, move_to_queues
 
 BATCH = 100
 PRUNE_EVERY = 10

@@ -19,10 +19,10 @@ from typing import Generic, TypeVar, cast
 import redis
 
 from jobs.exceptions import InvalidPayload
+from jobs.moves import kill, unreadable_record
 from jobs.payload import JobPayload, Payload, dumps, loads, whole
 from jobs.redis import keys
 from jobs.redis.scripts import script
-from jobs.sets import kill, unreadable_record
 
 logger = logging.getLogger("jobs.worker")
 

@@ -32,7 +32,7 @@ from collections.abc import Callable
 import redis
 
 from jobs.completion import Completion
-from jobs.queues import QueueOrder
+from jobs.queue_order import QueueOrder
 from jobs.runtime.health import Backoff, RedisHealth
 from jobs.worker.acker import Acker, ack_command
 from jobs.worker.buffer import WorkBuffer

@@ -17,7 +17,7 @@ from tests.dashboard.seed import add, failed, job, process, push
 
 BACKTRACE = [
     "/app/myapp/jobs.py:41:in perform",
-    "/app/jobs/worker/processor.py:88:in run",
+    "/app/jobs/worker/executor.py:88:in run",
     "/usr/lib/python3.11/smtplib.py:341:in connect",
 ]
 

@@ -11,8 +11,8 @@ from django.test import Client
 
 from jobs.dashboard.views.recurring import last_job_url
 from jobs.payload import loads
-from jobs.recurring import api, store
-from jobs.recurring.api import RecurringEntry
+from jobs.recurring import control, store
+from jobs.recurring.control import RecurringEntry
 from tests.dashboard.seed import XSS
 
 RECORD, TICK = "tests.testapp.jobs.RecordJob", "tests.testapp.jobs.TickJob"
@@ -55,7 +55,7 @@ def row_of(body: str, name: str) -> str:
 
 
 def by_name(name: str) -> RecurringEntry:
-    return next(entry for entry in api.entries() if entry.name == name)
+    return next(entry for entry in control.entries() if entry.name == name)
 
 
 def test_empty_state_says_what_to_do(staff_client: Client) -> None:
@@ -229,7 +229,7 @@ def test_actions_need_the_csrf_token(staff: Any, schedule: object, r: redis.Redi
 def test_the_last_job_links_to_where_it_waits(
     staff_client: Client, schedule: object, app_redis: redis.Redis, status: str, where: str | None
 ) -> None:
-    jid = api.enqueue_now("hourly-cleanup", app_redis)
+    jid = control.enqueue_now("hourly-cleanup", app_redis)
     assert store.record_status(app_redis, "hourly-cleanup", jid, status, 1.0)
     hourly = row_of(staff_client.get(PAGE).content.decode(), "hourly-cleanup")
     assert f">{status}</span>" in hourly

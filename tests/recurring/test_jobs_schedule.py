@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from freezegun import freeze_time
 
-from jobs.recurring import api
+from jobs.recurring import control
 from tests.helpers import free_port, run_manage
 from tests.recurring.conftest import TICK
 
@@ -45,7 +45,7 @@ def test_lists_entries_with_schedule_state_and_next_run(
     redis_client: redis.Redis, use_schedule: UseSchedule
 ) -> None:
     use_schedule(SCHEDULE)
-    api.set_enabled("often", False)
+    control.set_enabled("often", False)
 
     output, errors = run()
 
@@ -73,7 +73,7 @@ def test_lists_entries_with_schedule_state_and_next_run(
 @freeze_time("2025-03-29T12:00:00+00:00")
 def test_next_n_runs_and_last_run(redis_client: redis.Redis, use_schedule: UseSchedule) -> None:
     use_schedule(SCHEDULE)
-    api.enqueue_now("hourly")
+    control.enqueue_now("hourly")
 
     output, _ = run("--next", "3")
 

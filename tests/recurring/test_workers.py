@@ -16,7 +16,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from jobs.payload import loads
-from jobs.recurring import api
+from jobs.recurring import control
 from jobs.redis.connection import server_time
 from tests.conftest import WorkerFactory
 from tests.helpers import Worker, wait_for
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(autouse=True)
 def schedule(use_schedule: UseSchedule) -> None:
-    """The same schedule in this process, for `api`."""
+    """The same schedule in this process, for `control`."""
     use_schedule(recurring_settings.JOBS["SCHEDULE"])
 
 
@@ -60,7 +60,7 @@ def toggle_from_dashboard(name: str, enable: bool) -> None:
             HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"ops:pw").decode(),
         )
     assert response.status_code == 302, response.content
-    assert api.get_entry(name).enabled is enable
+    assert control.get_entry(name).enabled is enable
 
 
 def start(start_worker: WorkerFactory, count: int) -> list[Worker]:
@@ -92,7 +92,9 @@ def test_three_workers_enqueue_every_tick_exactly_once(
     wait_for(
         lambda: max(queued_ticks(redis_client, "paused")) >= first + 10, 20, what="10 more ticks"
     )
-    wait_for(lambda: api.get_entry("tick").last_status == "succeeded", 5, what="a status of 'tick'")
+    wait_for(
+        lambda: control.get_entry("tick").last_status == "succeeded", 5, what="a status of 'tick'"
+    )
     stop_at = server_time(app_redis)
     stop(workers)
 
@@ -123,7 +125,7 @@ def test_a_disabled_entry_enqueues_nothing_until_re_enabled(
         before = ran()
         wait_for(lambda: ran() >= before + 3, 15, what="three more ticks of 'tick'")
 
-    api.set_enabled("paused", False)  # before any worker starts: it is kept in Redis
+    control.set_enabled("paused", False)  # before any worker starts: it is kept in Redis
     workers = start(start_worker, 2)
     three_more_ticks()
     three_more_ticks()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from jobs.queues import QueueOrder
+from jobs.queue_order import QueueOrder
 from jobs.redis import keys
 from jobs.runtime.clock import Clock
 from jobs.runtime.health import RedisHealth

@@ -1,6 +1,6 @@
 """The manager (jobs/worker/manager.py): processor threads, running table, watchdog.
 
-In process, on real Redis, with a real job supply and processor; the watchdog's clock is
+In process, on real Redis, with a real job supply and executor; the watchdog's clock is
 the test's, so a timeout is reached by moving it, not by waiting.
 """
 
@@ -15,12 +15,12 @@ import redis
 from jobs import Job
 from jobs.conf import get_settings
 from jobs.payload import loads
-from jobs.queues import QueueOrder
+from jobs.queue_order import QueueOrder
 from jobs.redis import keys
 from jobs.runtime.clock import Clock
 from jobs.runtime.health import RedisHealth
+from jobs.worker.executor import Executor
 from jobs.worker.manager import TIMEOUT_GRACE, Manager
-from jobs.worker.processor import Processor
 from jobs.worker.stats import Counters
 from jobs.worker.supply import JobSupply
 from tests.helpers import wait_for
@@ -82,8 +82,8 @@ def start(app_redis: redis.Redis, redis_url: str, clock: FakeMonotonic) -> Itera
         health = RedisHealth("test")
         order = QueueOrder.from_entries(["default"])
         supply = JobSupply(app_redis, redis_url, IDENTITY, order, health)
-        processor = Processor(get_settings(), Counters(), Clock())
-        manager = Manager(concurrency, supply, processor, now=clock)
+        executor = Executor(get_settings(), Counters(), Clock())
+        manager = Manager(concurrency, supply, executor, now=clock)
         supply.start()
         manager.start()
         running.append((manager, supply))

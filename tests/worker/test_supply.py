@@ -15,7 +15,7 @@ import redis
 
 from jobs.completion import Completion
 from jobs.payload import dumps, loads
-from jobs.queues import QueueOrder
+from jobs.queue_order import QueueOrder
 from jobs.redis import keys
 from jobs.redis.connection import make_client
 from jobs.runtime.health import RedisHealth

@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from jobs.api.queues import valid_name
 from jobs.dashboard.views.base import ActionView, PageView
-from jobs.recurring import api
-from jobs.recurring.api import RecurringEntry, UnknownEntry
+from jobs.recurring import control
+from jobs.recurring.control import RecurringEntry, UnknownEntry
 from jobs.recurring.schedule import EntryError
 
 # How each status of an entry's last job is tagged: good, bad or in between.
@@ -59,7 +59,7 @@ class RecurringView(PageView):
     title = "Recurring"
 
     def page_context(self, **kwargs: Any) -> dict[str, Any]:
-        entries = api.entries(self.client)
+        entries = control.entries(self.client)
         return {
             "rows": [EntryRow(entry, last_job_url(entry)) for entry in entries],
             "enabled_total": sum(entry.enabled for entry in entries),
@@ -99,10 +99,10 @@ class RecurringActionView(ActionView):
         name = form.cleaned_data["name"]
         try:
             if action == "enqueue":
-                jid = api.enqueue_now(name, self.client)
+                jid = control.enqueue_now(name, self.client)
                 self.say(f"Enqueued {name} now as job {jid}; its schedule is unchanged.")
             else:
-                api.set_enabled(name, action == "enable", self.client)
+                control.set_enabled(name, action == "enable", self.client)
                 self.say(self.enabled_message(name, action == "enable"))
         except UnknownEntry:
             self.say(f"No recurring entry is called {name!r} (settings changed?).", messages.ERROR)

@@ -11,7 +11,7 @@ import redis
 from django.core.management.base import BaseCommand
 
 from jobs.conf import get_settings
-from jobs.recurring import api
+from jobs.recurring import control
 from jobs.redis.connection import mask_url
 
 COLUMNS = ("NAME", "ENABLED", "SCHEDULE", "JOB", "QUEUE", "NEXT RUN", "LAST RUN")
@@ -34,14 +34,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         now = time.time()
         try:
-            entries = api.entries(now=now)
+            entries = control.entries(now=now)
         except redis.RedisError as exc:
             url = mask_url(get_settings().REDIS_URL)
             self.stderr.write(
                 f"Redis at {url} is unreachable ({exc}): "
                 "enabled states are as configured and last runs are unknown."
             )
-            entries = api.entries(now=now, with_state=False)
+            entries = control.entries(now=now, with_state=False)
         if not entries:
             self.stdout.write("No recurring jobs: JOBS['SCHEDULE'] is empty.")
             return
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         for entry in entries:
             self._details(entry, max(options["next"], 1), now)
 
-    def _details(self, entry: api.RecurringEntry, count: int, now: float) -> None:
+    def _details(self, entry: control.RecurringEntry, count: int, now: float) -> None:
         if entry.error is not None:
             self.stdout.write(
                 self.style.ERROR(f"\n{entry.name}: invalid, never runs: {entry.error}")
@@ -63,11 +63,11 @@ class Command(BaseCommand):
         if count < 2:
             return
         self.stdout.write(f"\n{entry.name}: next {count} runs ({entry.time_zone})")
-        for moment in api.upcoming(entry.name, count, now):
+        for moment in control.upcoming(entry.name, count, now):
             self.stdout.write(f"  {_when(moment)}")
 
 
-def _row(entry: api.RecurringEntry, now: float) -> tuple[str, ...]:
+def _row(entry: control.RecurringEntry, now: float) -> tuple[str, ...]:
     if entry.error is not None:
         enabled = "INVALID"
     elif entry.enabled != entry.enabled_in_settings:

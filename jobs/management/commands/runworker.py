@@ -13,7 +13,7 @@ from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 
 from jobs.conf import get_settings, settings_problems
-from jobs.queues import QueueConfigError, QueueOrder
+from jobs.queue_order import QueueConfigError, QueueOrder
 from jobs.worker import joblog
 from jobs.worker.launcher import Launcher, WorkerOptions
 

@@ -10,8 +10,7 @@ from freezegun import freeze_time
 
 from jobs.conf import get_settings
 from jobs.exceptions import InvalidPayload
-from jobs.redis.lane import Lane
-from jobs.sets import (
+from jobs.moves import (
     kill,
     kill_call,
     killed,
@@ -20,6 +19,7 @@ from jobs.sets import (
     retry_commands,
     unreadable_record,
 )
+from jobs.redis.lane import Lane
 
 
 def member(jid: str, queue: str = "default") -> str:

@@ -1,4 +1,4 @@
-"""Run one fetched job and say where it goes: fetch -> decode -> run -> completion.
+"""Run one fetched job and say where it goes: decode -> run -> completion (the Executor).
 
 1. Untrusted bytes are decoded and checked once (jobs.payload, jobs.execution); a
    payload that cannot run (not UTF-8 JSON, missing fields, unregistered class,
@@ -24,19 +24,19 @@ from jobs.exceptions import Discard, InvalidPayload, JobTimeout, Retry
 from jobs.execution import perform, resolve, timeout_of
 from jobs.execution import prepare as prepare_run
 from jobs.job import Job
+from jobs.moves import unreadable_record
 from jobs.payload import JobPayload, Payload, dumps, loads
 from jobs.retry import decide, record_failure
 from jobs.runtime.clock import Clock
-from jobs.sets import unreadable_record
 from jobs.worker import joblog
 from jobs.worker.stats import Counters
 
 logger = logging.getLogger("jobs.worker")
 
-__all__ = ["Processor", "timeout_of"]  # timeout_of: read here by the manager
+__all__ = ["Executor", "timeout_of"]  # timeout_of: read here by the manager
 
 
-class Processor:
+class Executor:
     """Turns fetched bytes into a Completion; shared by every processor thread."""
 
     def __init__(self, settings: JobsSettings, counters: Counters, clock: Clock) -> None:

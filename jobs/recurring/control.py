@@ -2,11 +2,11 @@
 
 Usable from a shell or a script too:
 
-    from jobs.recurring import api
-    for entry in api.entries():
+    from jobs.recurring import control
+    for entry in control.entries():
         print(entry.name, entry.schedule_words, entry.next_run, entry.last_status)
-    api.enqueue_now("hourly-cleanup")  # returns the jid
-    api.set_enabled("heartbeat", False)  # every worker, until enabled again
+    control.enqueue_now("hourly-cleanup")  # returns the jid
+    control.set_enabled("heartbeat", False)  # every worker, until enabled again
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from jobs.payload import Payload, dumps, loads, salvage
 from jobs.redis import keys
 from jobs.redis.scripts import script
 
-logger = logging.getLogger("jobs.sets")
+logger = logging.getLogger("jobs.moves")
 
 Member = bytes | str
 Command = tuple[Any, ...]

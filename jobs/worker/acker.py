@@ -26,8 +26,7 @@ import redis
 from redis.client import Pipeline
 
 from jobs.completion import Command, Completion
-from jobs.conf import get_settings
-from jobs.moves import kill, log_trim
+from jobs.moves import kill, kill_call, log_trim, retry_commands
 from jobs.redis import keys
 from jobs.redis.scripts import script
 from jobs.runtime.health import Backoff, RedisHealth
@@ -177,34 +176,21 @@ class Acker:
                 log_trim(int(reply[1]), int(reply[2]))  # the kill script trimmed dead
 
     def _queue_move(self, pipe: Pipeline, completion: Completion) -> list[int]:
-        """Queue the ack or move of `completion`; the reply indices that matter."""
+        """Queue the ack or move of `completion` (as jobs.moves writes it); its reply indices."""
         first = len(pipe.command_stack)
+        raw = completion.raw
         if completion.kind == "ack":
-            _queue(pipe, ack_command(self.inprogress, completion.raw))
+            _queue(pipe, ack_command(self.inprogress, raw))
         elif completion.kind == "retry":
-            _queue(pipe, ack_command(self.inprogress, completion.raw))
-            pipe.zadd(keys.RETRY, {completion.member: completion.score})
+            for command in retry_commands(
+                self.inprogress, raw, completion.member, completion.score
+            ):
+                _queue(pipe, command)
         else:
             # The kill script inside the MULTI, loaded first in the same transaction: a
             # restarted Redis cannot answer NOSCRIPT after the job's writes already ran.
-            kill_script = script(self.client, "kill")
-            settings = get_settings()
-            score = completion.score
+            call = kill_call(self.inprogress, "list", [(raw, completion.member)], completion.score)
+            kill_script = script(self.client, call.name)
             _queue(pipe, ("SCRIPT LOAD", str(kill_script.script)))
-            _queue(
-                pipe,
-                (
-                    "EVALSHA",
-                    kill_script.sha,
-                    2,
-                    self.inprogress,
-                    keys.DEAD,
-                    "list",
-                    score,
-                    score - settings.DEAD_TIMEOUT,
-                    settings.DEAD_MAX_JOBS,
-                    completion.raw,
-                    completion.member,
-                ),
-            )
+            _queue(pipe, ("EVALSHA", kill_script.sha, len(call.keys), *call.keys, *call.args))
         return list(range(first, len(pipe.command_stack)))

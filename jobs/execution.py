@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from jobs.exceptions import InvalidPayload, UnknownJob
@@ -49,7 +50,21 @@ def perform(job: Job, args: list[Any]) -> None:
     """Call `job.perform(*args)`; a coroutine it returns is run to its end."""
     result = job.perform(*args)
     if inspect.iscoroutine(result):
-        asyncio.run(result)
+        run_coroutine(result)
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run `coroutine` in an event loop of its own and return its result.
+
+    A worker thread has no loop; a test-mode enqueue from async code (an async view, an
+    async test) runs on a thread whose loop is busy, so the job gets a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobs-async") as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def timeout_of(payload: Mapping[str, Any], cls: type[Job]) -> float | None:

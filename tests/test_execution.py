@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -70,6 +71,17 @@ def test_perform_runs_plain_and_async_jobs() -> None:
     async_job = prepare(payload_of(AsyncAddJob, [2]), AsyncAddJob)
     perform(async_job, [2])
     assert async_job.result == 3  # type: ignore[attr-defined]
+
+
+def test_an_async_job_runs_from_a_thread_whose_event_loop_is_busy() -> None:
+    """inline() under async code: asyncio.run() alone would refuse a running loop."""
+    async_job = prepare(payload_of(AsyncAddJob, [4]), AsyncAddJob)
+
+    async def enqueue_from_async_code() -> None:
+        perform(async_job, [4])
+
+    asyncio.run(enqueue_from_async_code())
+    assert async_job.result == 5  # type: ignore[attr-defined]
 
 
 def test_timeout_is_the_payloads_else_the_classes() -> None:

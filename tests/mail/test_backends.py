@@ -28,8 +28,8 @@ SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
 
 @pytest.fixture
-def queued(settings: Any) -> None:
-    """This process's site sends mail through the queue."""
+def queued(settings: Any, legacy_email_settings: None) -> None:
+    """This process's site sends mail through the queue (EMAIL_BACKEND)."""
     settings.EMAIL_BACKEND = QUEUED
 
 
@@ -134,6 +134,7 @@ def test_a_rolled_back_transaction_queues_nothing() -> None:
         assert testing.all_jobs() == []
 
 
+@pytest.mark.usefixtures("legacy_email_settings")
 def test_the_real_backend_is_jobs_email_backend_when_the_site_queues(settings: Any) -> None:
     settings.JOBS = {**settings.JOBS, "EMAIL_BACKEND": SMTP}
     settings.EMAIL_BACKEND = LOCMEM
@@ -143,6 +144,7 @@ def test_the_real_backend_is_jobs_email_backend_when_the_site_queues(settings: A
     assert delivery_backend() == SMTP
 
 
+@pytest.mark.usefixtures("legacy_email_settings")
 @pytest.mark.parametrize(("django_timeout", "expected"), [(None, 4.5), (7, 7.0)])
 def test_smtp_connections_always_have_a_timeout(
     settings: Any, django_timeout: float | None, expected: float
@@ -154,6 +156,7 @@ def test_smtp_connections_always_have_a_timeout(
     assert delivery_connection().timeout == expected
 
 
+@pytest.mark.usefixtures("legacy_email_settings")
 def test_backends_without_a_timeout_are_left_alone(settings: Any) -> None:
     settings.EMAIL_BACKEND = LOCMEM
 

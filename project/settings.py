@@ -113,10 +113,16 @@ if _use_mailers:
     # Django 6.1 deprecates EMAIL_* in favour of MAILERS (and refuses both at once);
     # 5.2 only knows EMAIL_*. The same environment variables fill either.
     _backend: str = _email["EMAIL_BACKEND"]
-    _smtp_backend = _backend == "django.core.mail.backends.smtp.EmailBackend"
-    MAILERS: dict[str, dict[str, Any]] = {
-        "default": {"BACKEND": _backend, "OPTIONS": _smtp if _smtp_backend else {}}
-    }
+    _smtp_path = "django.core.mail.backends.smtp.EmailBackend"
+    if _backend == "jobs.mail.backends.QueuedEmailBackend":
+        # Mail goes through the queue; the worker sends it with the "smtp" mailer.
+        MAILERS: dict[str, dict[str, Any]] = {
+            "default": {"BACKEND": _backend, "OPTIONS": {"mailer": "smtp"}},
+            "smtp": {"BACKEND": _smtp_path, "OPTIONS": _smtp},
+        }
+    else:
+        _options = _smtp if _backend == _smtp_path else {}
+        MAILERS = {"default": {"BACKEND": _backend, "OPTIONS": _options}}
 else:
     EMAIL_BACKEND: str = _email["EMAIL_BACKEND"]
     EMAIL_HOST: str = _smtp["host"]

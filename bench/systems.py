@@ -231,8 +231,8 @@ def task_peers(venv: Path, threadmill_venv: Path | None, db: bool) -> list[Syste
             peer(
                 "threadmill",
                 "threadmill (Redis)",
-                "threadmill worker, default",
-                ["threadmill", "worker"],
+                "threadmill worker -w 1 (one process; default CPUs - 1), 1 thread (default)",
+                ["threadmill", "worker", "--workers", "1"],
                 threadmill_venv,
             )
         )

@@ -5,7 +5,8 @@
 3. django-tasks-db's PostgreSQL: its database made and migrated; a server that is down is
    started when we are root and Debian's pg_ctlcluster knows it; else the row is left out
    with a note.
-4. threadmill in a venv of its own when an interpreter it accepts is found, else a note.
+4. threadmill in a venv of its own: its latest on a Python 3.14, else 0.3.1 on 3.12+ (a
+   note says so), else left out with a note.
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ from pathlib import Path
 
 from bench.paths import ROOT
 from bench.systems import System, ours_tasks, task_peers
-from bench.venvs import TASKS, THREADMILL, ensure_venv, find_python, venv_python
+from bench.venvs import TASKS, THREADMILL, THREADMILL_PY312, ensure_venv, find_python, venv_python
 
 NO_SERVER = 3  # bench/taskpeers/prepare.py's exit code when PostgreSQL cannot be used
-THREADMILL_PYTHON = (3, 14)  # threadmill 0.4+ requires it
 # bench/run --tasks: these rows, our Job row beside them.
 ROWS = ("jobs-info", "tasks-jobs", "tasks-db", "tasks-rq", "tasks-huey", "tasks-threadmill")
 
@@ -85,15 +85,21 @@ def database(venv: Path, notes: list[str]) -> bool:
 
 def threadmill(notes: list[str]) -> Path | None:
     """threadmill's venv, or None with a note saying why it does not run here."""
-    python = find_python(THREADMILL_PYTHON)
+    python = find_python((3, 14))
+    requirements = THREADMILL
     if python is None:
+        # Its releases since 0.4 need Python 3.14; 0.3.1 is the last for 3.12+.
+        python = find_python((3, 12))
+        requirements = THREADMILL_PY312
+        if python is None:
+            notes.append("threadmill left out: it needs Python 3.12+ (0.4+: 3.14+); none here.")
+            return None
         notes.append(
-            "threadmill left out: its releases since 0.4 need Python 3.14+, and this machine "
-            "has none (0.1-0.3 were previews for Django's development version)."
+            "threadmill: no Python 3.14 here, which its releases since 0.4 need, so 0.3.1 ran, "
+            "on Python 3.12+ and Django 6.1 (the other rows: the project's .venv's versions)."
         )
-        return None
     try:
-        return ensure_venv("threadmill", THREADMILL, python)
+        return ensure_venv("threadmill", requirements, python)
     except subprocess.CalledProcessError as exc:
         notes.append(f"threadmill left out: it did not install ({exc}).")
         return None

@@ -34,8 +34,10 @@ TASKS = [
     "redis<8",
     "hiredis",
 ]
-# threadmill 0.4+ needs Python 3.14: its own venv, with an interpreter of its own.
-THREADMILL = ["threadmill[redis]", "hiredis"]
+# threadmill 0.4+ needs Python 3.14: its own venv, with an interpreter of its own. Without
+# one, its last release for Python 3.12+ (0.3.1, on Django 6.1). redis-py below 8 as above.
+THREADMILL = ["threadmill[redis]", "redis<8", "hiredis"]
+THREADMILL_PY312 = ["threadmill[redis]<0.4", "redis<8", "hiredis"]
 
 
 def venv_python(venv: Path) -> Path:

@@ -459,7 +459,8 @@ def environment(res: Results) -> str:
         lines.append(f"- {group}: {text}")
     lines += [
         "",
-        "Worker commands (cwd: the repository for ours, bench/peers or bench/sidekiq):",
+        "Worker commands (cwd: the repository for ours and the django.tasks rows, bench/peers "
+        "or bench/sidekiq):",
         "",
     ]
     for key, info in res.systems.items():

@@ -1,7 +1,8 @@
 """Run the benchmark: our worker and its peers, same method, same run, one private Redis.
 
-usage: bench/run [--quick] [--reps R] [--n 10000,50000] [--only KEY,...] [--no-peers]
-                 [--processes 4] [--wait-quiet MINUTES] [--max-load 1.0] [--out FILE]
+usage: bench/run [--quick] [--tasks] [--reps R] [--n 10000,50000] [--only KEY,...]
+                 [--no-peers] [--processes 4] [--wait-quiet MINUTES] [--max-load 1.0]
+                 [--out FILE]
 
 1. Prepare: the peers' venvs under bench/.work/, Debian's ruby-sidekiq (as root),
    bytecode of our code, a private redis-server on a spare loopback port.
@@ -10,8 +11,11 @@ usage: bench/run [--quick] [--reps R] [--n 10000,50000] [--only KEY,...] [--no-p
    latency), then several worker processes of ours together.
 3. Stop Redis; write every row to bench/.work/results/ and the tables to RESULTS.md
    (--quick: bench/.work/RESULTS-quick.md, so the committed results stay).
---quick: N = 1,000, one rep, no peers; well under a minute; never judges a timing,
-fails only when our worker does not process the jobs.
+--quick: N = 1,000, one rep, no peers (our django.tasks row too when jobs.tasks exists);
+well under a minute; never judges a timing, fails only when our worker does not process
+the jobs.
+--tasks: only the django.tasks rows (ours, django-tasks-db, django-tasks-rq, Huey's,
+threadmill) and our Job row beside them, N = 10,000.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import ceiling, machine, report
+from bench import ceiling, machine, report, taskrow
 from bench.measure import Bench, Row, write_jsonl
 from bench.paths import BENCH, ROOT, WORK
 from bench.procs import load_average
@@ -51,6 +55,9 @@ def say(message: str) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench/run", description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="N=1000, 1 rep, no peers")
+    parser.add_argument(
+        "--tasks", action="store_true", help="only the django.tasks rows and our Job row"
+    )
     parser.add_argument("--reps", type=int, help="repetitions (default 2; --quick 1)")
     parser.add_argument("--n", help="comma-separated N values (default 10000,50000)")
     parser.add_argument("--only", default="", help="system keys, e.g. jobs-info,sidekiq-warn")
@@ -60,7 +67,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run rq, celery and arq at every N too (by default only at N <= 10,000)",
     )
-    parser.add_argument("--processes", type=int, default=4, help="workers of ours together")
+    parser.add_argument("--processes", type=int, help="workers of ours together (default 4)")
     parser.add_argument(
         "--wait-quiet",
         type=float,
@@ -78,7 +85,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     args.reps = args.reps or (1 if args.quick else 2)
-    default_ns = [1000] if args.quick else [10_000, 50_000]
+    if args.tasks:
+        args.only = args.only or ",".join(taskrow.ROWS)
+        args.processes = args.processes or 1
+    args.processes = 4 if args.processes is None else args.processes
+    default_ns = [1000] if args.quick else [10_000] if args.tasks else [10_000, 50_000]
     args.ns = [int(x) for x in args.n.split(",")] if args.n else default_ns
     args.out = args.out or (WORK / "RESULTS-quick.md" if args.quick else BENCH / "RESULTS.md")
     return args
@@ -93,15 +104,22 @@ def wait_quiet(minutes: float, max_load: float) -> None:
 
 
 def choose_systems(args: argparse.Namespace, url: str, notes: list[str]) -> list[System]:
-    systems = ours(Path(sys.executable), url)
-    if not (args.quick or args.no_peers):
-        ready, note = machine.sidekiq_ready()
-        if note:
-            notes.append(note)
-        if ready:
-            systems += sidekiq()
-        systems += peers(ensure_venv("peers", PEERS), ensure_venv("arq", ARQ), url)
     only = {key for key in args.only.split(",") if key}
+    python = Path(sys.executable)
+    systems = ours(python, url)
+    if args.quick or args.no_peers:
+        systems += taskrow.ours(python, url, notes)
+    else:
+        # Each group's venvs are built only when one of its rows is asked for.
+        if not only or any(not key.startswith(("jobs-", "tasks-")) for key in only):
+            ready, note = machine.sidekiq_ready()
+            if note:
+                notes.append(note)
+            if ready:
+                systems += sidekiq()
+            systems += peers(ensure_venv("peers", PEERS), ensure_venv("arq", ARQ), url)
+        if not only or any(key.startswith("tasks-") for key in only):
+            systems += taskrow.systems(python, url, notes)
     return [s for s in systems if not only or s.key in only]
 
 
@@ -116,6 +134,13 @@ def versions(systems: list[System], server: RedisServer) -> dict[str, Any]:
         found["peers"] = installed_versions(WORK / "venv-peers", names)
     if "arq" in keys:
         found["arq"] = installed_versions(WORK / "venv-arq", ["arq", "redis", "hiredis"])
+    if keys & {"tasks-db", "tasks-rq", "tasks-huey"}:
+        names = ["django", "django-tasks", "django-tasks-db", "django-tasks-rq", "django-rq"]
+        names += ["rq", "huey", "psycopg", "redis", "hiredis"]
+        found["django.tasks peers"] = installed_versions(WORK / "venv-tasks", names)
+    if "tasks-threadmill" in keys:
+        names = ["threadmill", "django", "redis", "hiredis"]
+        found["threadmill"] = installed_versions(WORK / "venv-threadmill", names)
     return found
 
 
@@ -128,7 +153,13 @@ def describe(systems: list[System]) -> dict[str, dict[str, Any]]:
         return " ".join([*env, Path(system.worker[0]).name, *system.worker[1:]])
 
     return {
-        s.key: {"name": s.name, "setting": s.setting, "ours": s.ours, "command": command(s)}
+        s.key: {
+            "name": s.name,
+            "setting": s.setting,
+            "ours": s.ours,
+            "group": s.group,
+            "command": command(s),
+        }
         for s in systems
     }
 
@@ -181,7 +212,8 @@ class Run:
 
     def ours_failed(self) -> bool:
         return any(
-            r.get("error") and str(r.get("system", "")).startswith("jobs") for r in self.rows
+            r.get("error") and str(r.get("system", "")).startswith(("jobs", "tasks-jobs"))
+            for r in self.rows
         )
 
     def rep(self, rep: int, systems: list[System]) -> None:

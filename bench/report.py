@@ -76,16 +76,24 @@ class Results:
         return f"{info.get('name', key)}, {info.get('setting', '')}".rstrip(", ")
 
     def peer_keys(self) -> list[str]:
-        return [k for k, info in self.systems.items() if not info.get("ours")]
+        """The Job-API peers (the django.tasks rows have their own table, report_tasks)."""
+        return [
+            k
+            for k, info in self.systems.items()
+            if not info.get("ours") and info.get("group", "jobs") == "jobs"
+        ]
 
 
 def render(meta: dict[str, Any], rows: list[Row]) -> str:
+    from bench import report_tasks  # it builds on this module's helpers
+
     res = Results(meta, rows)
     parts = [
         header(res),
         targets(res),
         every_figure(res),
         ratios(res),
+        report_tasks.render(res),
         redis_work(res),
         ceiling_table(res),
         ours_extra(res),
@@ -451,7 +459,8 @@ def environment(res: Results) -> str:
         lines.append(f"- {group}: {text}")
     lines += [
         "",
-        "Worker commands (cwd: the repository for ours, bench/peers or bench/sidekiq):",
+        "Worker commands (cwd: the repository for ours and the django.tasks rows, bench/peers "
+        "or bench/sidekiq):",
         "",
     ]
     for key, info in res.systems.items():

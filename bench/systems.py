@@ -16,6 +16,8 @@ from bench.paths import PEERS, ROOT, SIDEKIQ
 from bench.venvs import venv_python
 
 SLOW_MAX_N = 10_000  # rq, celery, arq: a 50,000-job drain takes 1.5-5 minutes each
+TASKS_N = 10_000  # the django.tasks rows: issue 15 compares 10,000 no-op tasks
+TASKS_ENQUEUE = ["-m", "bench.djangoapp.enqueue_tasks"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class System:
     ours: bool = False
     # Largest N run by default: the slow peers' 50,000-job drains take minutes each.
     max_n: int | None = None
+    # "jobs": the Job/peer rows; "tasks": the django.tasks rows (their own table).
+    group: str = "jobs"
 
     def environ(self, url: str, n: int) -> dict[str, str]:
         """The environment of this system's processes for a run of `n` jobs."""
@@ -138,6 +142,98 @@ def peers(peers_venv: Path, arq_venv: Path | None, url: str) -> list[System]:
                 env,
                 bulk=True,
                 max_n=SLOW_MAX_N,
+            )
+        )
+    return found
+
+
+def ours_tasks(python: Path, url: str) -> System:
+    """Our django.tasks backend (jobs.tasks.JobsBackend), run by `manage.py runworker`."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "bench.settings_tasks",
+        "REDIS_URL": url,
+        "PYTHONPATH": str(ROOT),
+    }
+    return System(
+        "tasks-jobs",
+        "django.tasks: jobs.tasks.JobsBackend (ours)",
+        "runworker -c 10, INFO per-job log (default)",
+        [str(python), "manage.py", "runworker"],
+        [str(python), *TASKS_ENQUEUE],
+        ROOT,
+        env,
+        ours=True,
+        max_n=TASKS_N,
+        group="tasks",
+    )
+
+
+def task_peers(venv: Path, threadmill_venv: Path | None, db: bool) -> list[System]:
+    """The django.tasks backends a user would pick instead, each with its own worker.
+
+    Every one runs bench/djangoapp/tasks.py with bench/taskpeers/settings.py; `db` says
+    whether django-tasks-db has its PostgreSQL (bench/taskpeers/prepare.py).
+    """
+
+    def peer(key: str, name: str, setting: str, argv: list[str], home: Path = venv) -> System:
+        python = str(venv_python(home))
+        env = {
+            "DJANGO_SETTINGS_MODULE": "bench.taskpeers.settings",
+            "BENCH_TASKS_PEER": key,
+            "PYTHONPATH": str(ROOT),
+        }
+        worker = [python, "-m", "django", *argv]
+        return System(
+            f"tasks-{key}",
+            f"django.tasks: {name}",
+            setting,
+            worker,
+            [python, *TASKS_ENQUEUE],
+            ROOT,
+            env,
+            max_n=TASKS_N,
+            group="tasks",
+        )
+
+    found = []
+    if db:
+        found.append(
+            peer(
+                "db",
+                "django-tasks-db (PostgreSQL)",
+                "db_worker, poll 10 ms (default 1 s), no start-up delay",
+                ["db_worker", "--interval", "0.01", "--no-startup-delay"],
+            )
+        )
+    found += [
+        peer(
+            "rq",
+            "django-tasks-rq",
+            "rqworker, SimpleWorker (no fork per job), as the rq row",
+            [
+                "rqworker",
+                "default",
+                "--job-class",
+                "django_tasks_rq.Job",
+                "--worker-class",
+                "rq.worker.SimpleWorker",
+            ],
+        ),
+        peer(
+            "huey",
+            "Huey (huey.contrib.djhuey)",
+            "run_huey, default (1 worker thread)",
+            ["run_huey"],
+        ),
+    ]
+    if threadmill_venv is not None:
+        found.append(
+            peer(
+                "threadmill",
+                "threadmill (Redis)",
+                "threadmill worker -w 1 (one process; default CPUs - 1), 1 thread (default)",
+                ["threadmill", "worker", "--workers", "1"],
+                threadmill_venv,
             )
         )
     return found

@@ -6,6 +6,7 @@ Every value has a default that works on a developer machine; `.env.example` list
 from pathlib import Path
 from typing import Any
 
+import django
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -84,26 +85,52 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # EMAIL_* variables one by one. In DEBUG, mail is printed to the console by default.
 if env("EMAIL_URL", default=None):
     _email: dict[str, Any] = env.email_url("EMAIL_URL")
-    EMAIL_BACKEND: str = _email["EMAIL_BACKEND"]
-    EMAIL_HOST: str = _email.get("EMAIL_HOST") or "localhost"
-    EMAIL_PORT: int = _email.get("EMAIL_PORT") or 25
-    EMAIL_HOST_USER: str = _email.get("EMAIL_HOST_USER") or ""
-    EMAIL_HOST_PASSWORD: str = _email.get("EMAIL_HOST_PASSWORD") or ""
-    EMAIL_USE_TLS: bool = bool(_email.get("EMAIL_USE_TLS", False))
-    EMAIL_USE_SSL: bool = bool(_email.get("EMAIL_USE_SSL", False))
 else:
-    EMAIL_BACKEND = env(
-        "EMAIL_BACKEND",
-        default="django.core.mail.backends.console.EmailBackend"
-        if DEBUG
-        else "django.core.mail.backends.smtp.EmailBackend",
-    )
-    EMAIL_HOST = env("EMAIL_HOST", default="localhost")
-    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
-    EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
-    EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
-    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
-    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+    _email = {
+        "EMAIL_BACKEND": env(
+            "EMAIL_BACKEND",
+            default="django.core.mail.backends.console.EmailBackend"
+            if DEBUG
+            else "django.core.mail.backends.smtp.EmailBackend",
+        ),
+        "EMAIL_HOST": env("EMAIL_HOST", default="localhost"),
+        "EMAIL_PORT": env.int("EMAIL_PORT", default=25),
+        "EMAIL_HOST_USER": env("EMAIL_HOST_USER", default=""),
+        "EMAIL_HOST_PASSWORD": env("EMAIL_HOST_PASSWORD", default=""),
+        "EMAIL_USE_TLS": env.bool("EMAIL_USE_TLS", default=False),
+        "EMAIL_USE_SSL": env.bool("EMAIL_USE_SSL", default=False),
+    }
+_smtp: dict[str, Any] = {
+    "host": _email.get("EMAIL_HOST") or "localhost",
+    "port": _email.get("EMAIL_PORT") or 25,
+    "username": _email.get("EMAIL_HOST_USER") or "",
+    "password": _email.get("EMAIL_HOST_PASSWORD") or "",
+    "use_tls": bool(_email.get("EMAIL_USE_TLS", False)),
+    "use_ssl": bool(_email.get("EMAIL_USE_SSL", False)),
+}
+_use_mailers = django.VERSION >= (6, 1)
+if _use_mailers:
+    # Django 6.1 deprecates EMAIL_* in favour of MAILERS (and refuses both at once);
+    # 5.2 only knows EMAIL_*. The same environment variables fill either.
+    _backend: str = _email["EMAIL_BACKEND"]
+    _smtp_path = "django.core.mail.backends.smtp.EmailBackend"
+    if _backend == "jobs.mail.backends.QueuedEmailBackend":
+        # Mail goes through the queue; the worker sends it with the "smtp" mailer.
+        MAILERS: dict[str, dict[str, Any]] = {
+            "default": {"BACKEND": _backend, "OPTIONS": {"mailer": "smtp"}},
+            "smtp": {"BACKEND": _smtp_path, "OPTIONS": _smtp},
+        }
+    else:
+        _options = _smtp if _backend == _smtp_path else {}
+        MAILERS = {"default": {"BACKEND": _backend, "OPTIONS": _options}}
+else:
+    EMAIL_BACKEND: str = _email["EMAIL_BACKEND"]
+    EMAIL_HOST: str = _smtp["host"]
+    EMAIL_PORT: int = _smtp["port"]
+    EMAIL_HOST_USER: str = _smtp["username"]
+    EMAIL_HOST_PASSWORD: str = _smtp["password"]
+    EMAIL_USE_TLS: bool = _smtp["use_tls"]
+    EMAIL_USE_SSL: bool = _smtp["use_ssl"]
 DEFAULT_FROM_EMAIL: str = env("DEFAULT_FROM_EMAIL", default="Daily Mood <mood@example.com>")
 
 JOBS = {

@@ -7,6 +7,8 @@ EMAIL_BACKEND is the queued one).
 
 import os
 
+import django
+
 from tests.settings import *  # noqa: F403
 from tests.settings import INSTALLED_APPS, JOBS
 
@@ -16,14 +18,33 @@ QUEUED = "jobs.mail.backends.QueuedEmailBackend"
 # tests.mail.mailers is found by the app's "mailers" autodiscovery, its templates by APP_DIRS.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.mail"]
 
-EMAIL_BACKEND = QUEUED if os.environ.get("TEST_EMAIL_BACKEND") == "queued" else SMTP
-EMAIL_HOST = "127.0.0.1"
-EMAIL_PORT = int(os.environ.get("TEST_SMTP_PORT", "2525"))
-EMAIL_HOST_USER = ""
-EMAIL_HOST_PASSWORD = ""
-EMAIL_USE_TLS = False
-EMAIL_USE_SSL = False
-EMAIL_TIMEOUT = None  # so the worker must fall back to JOBS["EMAIL_TIMEOUT"]
+_queued = os.environ.get("TEST_EMAIL_BACKEND") == "queued"
+_smtp = {
+    "host": "127.0.0.1",
+    "port": int(os.environ.get("TEST_SMTP_PORT", "2525")),
+    "username": "",
+    "password": "",
+    "use_tls": False,
+    "use_ssl": False,
+    "timeout": None,  # so the worker must fall back to JOBS["EMAIL_TIMEOUT"]
+}
+if django.VERSION >= (6, 1):
+    # Django 6.1 deprecates EMAIL_* for MAILERS (project/settings.py defines MAILERS there).
+    MAILERS = {
+        "default": {"BACKEND": QUEUED, "OPTIONS": {"mailer": "smtp"}}
+        if _queued
+        else {"BACKEND": SMTP, "OPTIONS": _smtp},
+        "smtp": {"BACKEND": SMTP, "OPTIONS": _smtp},
+    }
+else:
+    EMAIL_BACKEND = QUEUED if _queued else SMTP
+    EMAIL_HOST = _smtp["host"]
+    EMAIL_PORT = _smtp["port"]
+    EMAIL_HOST_USER = ""
+    EMAIL_HOST_PASSWORD = ""
+    EMAIL_USE_TLS = False
+    EMAIL_USE_SSL = False
+    EMAIL_TIMEOUT = None
 DEFAULT_FROM_EMAIL = "Jobs Tests <tests@example.com>"
 
 JOBS = {

@@ -29,7 +29,7 @@ SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
 
 @pytest.fixture
-def queued(settings: Any) -> None:
+def queued(settings: Any, legacy_email_settings: None) -> None:
     """This process's site sends mail through the queue."""
     settings.EMAIL_BACKEND = QUEUED
 

@@ -32,6 +32,7 @@ def test_a_queued_backend_is_told_apart_by_its_class(path: str, queued: bool) ->
     assert is_queued_backend(path) is queued
 
 
+@pytest.mark.usefixtures("legacy_email_settings")
 def test_the_real_backend_is_jobs_email_backend_when_the_site_queues(settings: Any) -> None:
     settings.JOBS = {**settings.JOBS, "EMAIL_BACKEND": SMTP}
     settings.EMAIL_BACKEND = LOCMEM
@@ -42,6 +43,7 @@ def test_the_real_backend_is_jobs_email_backend_when_the_site_queues(settings: A
 
 
 @pytest.mark.parametrize(("django_timeout", "expected"), [(None, 4.5), (7, 7.0)])
+@pytest.mark.usefixtures("legacy_email_settings")
 def test_smtp_connections_always_have_a_timeout(
     settings: Any, django_timeout: float | None, expected: float
 ) -> None:
@@ -52,6 +54,7 @@ def test_smtp_connections_always_have_a_timeout(
     assert delivery_connection().timeout == expected
 
 
+@pytest.mark.usefixtures("legacy_email_settings")
 def test_backends_without_a_timeout_are_left_alone(settings: Any) -> None:
     settings.EMAIL_BACKEND = LOCMEM
 

@@ -198,7 +198,7 @@ def test_wait_wait_until_and_queue() -> None:
         WelcomeMailer.welcome("d@example.com", "D").deliver_later(wait=1, wait_until=when)
 
 
-@pytest.mark.usefixtures("fake")
+@pytest.mark.usefixtures("fake", "legacy_email_settings")
 def test_mail_queue_setting_and_job_timeout_follow_the_settings(settings: Any) -> None:
     settings.JOBS = {**settings.JOBS, "MAIL_QUEUE": "low", "EMAIL_TIMEOUT": 100}
     settings.EMAIL_TIMEOUT = None
@@ -210,7 +210,7 @@ def test_mail_queue_setting_and_job_timeout_follow_the_settings(settings: Any) -
     assert payload["timeout"] == 130  # the SMTP timeout plus a margin, above the class's 60 s
 
 
-@pytest.mark.usefixtures("fake")
+@pytest.mark.usefixtures("fake", "legacy_email_settings")
 def test_short_smtp_timeout_keeps_the_class_timeout() -> None:
     with override_settings(EMAIL_TIMEOUT=5):
         WelcomeMailer.welcome("a@example.com", "A").deliver_later()

@@ -1,0 +1,1 @@
+"""The django.tasks backends a user would pick instead of ours, each with its own worker."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -80,7 +81,9 @@ def test_an_async_job_runs_from_a_thread_whose_event_loop_is_busy() -> None:
     async def enqueue_from_async_code() -> None:
         perform(async_job, [4])
 
-    asyncio.run(enqueue_from_async_code())
+    # In a thread of its own: the test's thread may hold a loop already (playwright's).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, enqueue_from_async_code()).result()
     assert async_job.result == 5  # type: ignore[attr-defined]
 
 

@@ -1,6 +1,9 @@
 """Settings for the test suite: the demo project plus a test app holding test jobs."""
 
 import os
+from importlib.util import find_spec
+
+import django
 
 from project.settings import *  # noqa: F403
 from project.settings import INSTALLED_APPS, JOBS
@@ -24,3 +27,15 @@ JOBS = {
 # The test app has a job bound to a queue only a Ruby Sidekiq reads (tests/interop): that
 # queue is absent from QUEUES on purpose.
 SILENCED_SYSTEM_CHECKS = ["jobs.W010"]
+
+# django.tasks through our backend (tests/tasks): every queue the workers read; a small
+# return-value cap so the cap's test stays small. Django 5.2 runs the backport's app.
+TASKS = {
+    "default": {
+        "BACKEND": "jobs.tasks.JobsBackend",
+        "QUEUES": ["critical", "default", "mailers", "low"],
+        "OPTIONS": {"MAX_RETURN_BYTES": 10_000, "MAX_TRACEBACK_CHARS": 4_000},
+    }
+}
+if django.VERSION < (6, 0) and find_spec("django_tasks") is not None:
+    INSTALLED_APPS.append("django_tasks")

@@ -1,0 +1,31 @@
+"""`jobs` as a backend of Django's task framework (`django.tasks`, or the backport).
+
+    TASKS = {"default": {"BACKEND": "jobs.tasks.JobsBackend"}}
+
+- `backend`: JobsBackend and its task class; `options`: its OPTIONS.
+- `store`: the result record in Redis and its writes; `results`: reading it back.
+- `wrapper`: the job that runs a task in the worker; `attempt`: one run of a task;
+  `journal`: the batched "attempt started" writes.
+- `registry`: tasks by path, and discovery of `tasks.py` at start-up.
+- `compat`: Django 6's `django.tasks` or the `django_tasks` backport.
+- `display`: what the dashboard shows of a task; `recurring`: tasks in JOBS["SCHEDULE"].
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jobs.tasks.backend import WRAPPER, JobsBackend, JobsTask
+
+__all__ = ["WRAPPER", "JobsBackend", "JobsTask"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so `jobs` (and its start-up discovery) loads without django.tasks installed;
+    # `TASKS = {... "BACKEND": "jobs.tasks.JobsBackend"}` imports it when used.
+    if name in __all__:
+        from jobs.tasks import backend
+
+        return getattr(backend, name)
+    raise AttributeError(f"module 'jobs.tasks' has no attribute {name!r}")

@@ -73,6 +73,20 @@ def _check_arguments(task: Task[..., Any], args: list[Any], kwargs: dict[str, An
             raise TypeError(f"{where}: keyword {name!r} is not a string")
 
 
+def _normalized(
+    task: Task[..., Any], args: Any, kwargs: Any
+) -> tuple[list[Any], dict[str, Any]]:
+    """Arguments as Django shows them (tuples as lists...), checked to survive JSON unchanged."""
+    try:
+        normal_args = list(normalize_json(list(args)))  # type: ignore[arg-type]
+        normal_kwargs = dict(normalize_json(dict(kwargs)))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        _check_arguments(task, list(args), dict(kwargs))  # says which argument, and why
+        raise
+    _check_arguments(task, normal_args, normal_kwargs)
+    return normal_args, normal_kwargs
+
+
 class JobsBackend(BaseTaskBackend):
     """Run django.tasks tasks with `manage.py runworker`, results kept in Redis."""
 
@@ -106,9 +120,7 @@ class JobsBackend(BaseTaskBackend):
     ) -> TaskResult[_P, _R]:
         """Queue the task (after the commit inside a transaction); its result is READY."""
         self.validate_task(task)
-        args = list(normalize_json(list(args)))  # type: ignore[arg-type]  # tuples -> lists
-        kwargs = dict(normalize_json(dict(kwargs)))  # type: ignore[arg-type]
-        _check_arguments(task, args, kwargs)
+        args, kwargs = _normalized(task, args, kwargs)
         payload = self.build_payload(task, args, kwargs)
         result = TaskResult(
             task=task,

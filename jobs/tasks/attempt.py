@@ -14,11 +14,7 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
-import os
-import socket
 import time
-import traceback
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +24,9 @@ from jobs.exceptions import Discard
 from jobs.redis import keys
 from jobs.redis.connection import get_redis
 from jobs.retry import max_retries
-from jobs.tasks import journal, registry, store
+from jobs.tasks import journal, signals, store
 from jobs.tasks.compat import (
+    BaseTaskBackend,
     Task,
     TaskContext,
     TaskError,
@@ -39,74 +36,19 @@ from jobs.tasks.compat import (
     task_finished,
     task_started,
 )
+from jobs.tasks.errors import (
+    FinalFailure,
+    TaskReturnError,
+    class_path,
+    cut_traceback,
+    find_task,
+)
 from jobs.tasks.options import PENDING_TTL, TaskOptions
 from jobs.tasks.results import Attempts, when
+from jobs.tasks.runtime import backend_of, is_async, moment, worker_id
 
 if TYPE_CHECKING:
     from jobs.job import Job
-
-
-class FinalFailure(Exception):
-    """A failure no retry can mend: the task goes to dead (FAILED) at once."""
-
-
-class UnknownTask(FinalFailure):
-    """The payload names a task this worker has not registered."""
-
-
-class BadTaskPayload(FinalFailure):
-    """The payload's arguments are not [args list, kwargs dict]."""
-
-
-class TaskReturnError(FinalFailure):
-    """The task returned something that is not JSON, or too big to keep."""
-
-
-_worker: tuple[int, str] = (0, "")
-
-
-def worker_id() -> str:
-    """This process's id in `worker_ids`: host and pid (the start of its identity)."""
-    global _worker  # noqa: PLW0603  (one id per process)
-    pid = os.getpid()
-    if _worker[0] != pid:
-        _worker = (pid, f"{socket.gethostname()}:{pid}")
-    return _worker[1]
-
-
-def class_path(exc: BaseException) -> str:
-    kind = type(exc)
-    return f"{kind.__module__}.{kind.__qualname__}"
-
-
-def cut_traceback(exc: BaseException, limit: int) -> str:
-    """The formatted traceback, its start dropped (with a note) beyond `limit` characters."""
-    text = "".join(traceback.format_exception(exc))
-    if len(text) <= limit:
-        return text
-    dropped = len(text) - limit
-    return (
-        f"[traceback cut: its first {dropped} characters dropped, over the cap of "
-        f"OPTIONS['MAX_TRACEBACK_CHARS'] = {limit}]\n" + text[dropped:]
-    )
-
-
-def find_task(payload: dict[str, Any]) -> tuple[Task[..., Any], list[Any], dict[str, Any]]:
-    """The registered task a payload names, and its arguments; FinalFailure if unusable."""
-    path = payload.get("display_class")
-    task = registry.lookup(path) if isinstance(path, str) else None
-    if task is None:
-        shown = path[:200] if isinstance(path, str) else path
-        raise UnknownTask(f"unknown task {shown!r}: no registered task has that path")
-    args, kwargs = payload["args"]
-    if not isinstance(args, list) or not isinstance(kwargs, dict):
-        raise BadTaskPayload("task arguments must be [args list, kwargs dict]")
-    return task, args, kwargs
-
-
-def options_of(task: Task[..., Any]) -> TaskOptions:
-    settings = getattr(task.get_backend(), "settings", None)
-    return settings if isinstance(settings, TaskOptions) else TaskOptions()
 
 
 @dataclass
@@ -117,20 +59,23 @@ class Attempt:
     task: Task[..., Any]
     args: list[Any]
     kwargs: dict[str, Any]
-    options: TaskOptions
+    backend: BaseTaskBackend
     number: int = 1
     history: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
     result: TaskResult[..., Any] | None = None
+    key: str = field(init=False)
+    options: TaskOptions = field(init=False)
 
-    @property
-    def key(self) -> str:
-        return keys.task_result(self.job.jid)
+    def __post_init__(self) -> None:
+        self.key = keys.task_result(self.job.jid)
+        settings = getattr(self.backend, "settings", None)
+        self.options = settings if isinstance(settings, TaskOptions) else TaskOptions()
 
     @classmethod
     def begin(cls, job: Job) -> Attempt:
         task, args, kwargs = find_task(job.payload)
-        attempt = cls(job, task, args, kwargs, options_of(task))
+        attempt = cls(job, task, args, kwargs, backend_of(task))
         payload = job.payload
         if "retry_count" in payload or payload.get("recoveries"):
             attempt.history = store.read(get_redis(), job.jid)
@@ -141,30 +86,33 @@ class Attempt:
         """Run the task and write its outcome; re-raise its failure for the worker."""
         n, me = self.number, worker_id()
         journal.note(("HSET", self.key, f"worker:{n}", me, f"started:{n}", repr(self.started)))
-        result = self.result = self.task_result()
-        task_started.send(type(self.task.get_backend()), task_result=result)
+        announce = signals.started_wanted()
+        if announce or self.task.takes_context:
+            self.result = self.task_result()
+        if announce:
+            task_started.send(type(self.backend), task_result=self.result)
         try:
-            value = self.call(result)
-            text = self.encode(value)
+            value, text = self.encode(self.call())
         except Exception as exc:
             self.failed(exc)
             raise
         self.succeeded(value, text)
 
-    def call(self, result: TaskResult[..., Any]) -> Any:
+    def call(self) -> Any:
         func = self.task.func
-        args = (
-            [TaskContext(task_result=result), *self.args] if self.task.takes_context else self.args
-        )
-        if inspect.iscoroutinefunction(func):
+        args = self.args
+        if self.result is not None and self.task.takes_context:
+            args = [TaskContext(task_result=self.result), *args]
+        if is_async(func):
             return asyncio.run(func(*args, **self.kwargs))
         return func(*args, **self.kwargs)
 
-    def encode(self, value: Any) -> str:
-        """The return value as JSON, or TaskReturnError saying why it cannot be kept."""
+    def encode(self, value: Any) -> tuple[Any, str]:
+        """The return value as Django shows it and as JSON; TaskReturnError if it cannot be kept."""
         path = self.task.module_path
         try:
-            text = store.encode(normalize_json(value))
+            value = normalize_json(value)
+            text = store.encode(value)
         except (TypeError, ValueError) as exc:
             raise TaskReturnError(
                 f"{path} returned a {type(value).__qualname__}, which is not JSON ({exc}); "
@@ -177,28 +125,36 @@ class Attempt:
                 f"{path} returned {size} bytes of JSON, over the cap of "
                 f"OPTIONS['MAX_RETURN_BYTES'] = {cap}; keep big results elsewhere"
             )
-        return text
+        return value, text
 
     def task_result(self) -> TaskResult[..., Any]:
         """The TaskResult of this attempt, RUNNING, with what earlier attempts left."""
-        earlier = Attempts.of(self.history)
-        started = [earlier.started[k] for k in sorted(earlier.started) if k < self.number]
-        return TaskResult(
+        now = moment(self.started)
+        result = TaskResult(
             task=self.task,
             id=self.job.jid,
             status=TaskResultStatus.RUNNING,
-            enqueued_at=when(self.history.get("enqueued_at"))
-            or when(str(self.job.payload.get("enqueued_at", ""))),
-            started_at=when(started[0] if started else repr(self.started)),
+            enqueued_at=moment(self.job.payload.get("enqueued_at")),
+            started_at=now,
             finished_at=None,
-            last_attempted_at=when(repr(self.started)),
+            last_attempted_at=now,
             args=self.args,
             kwargs=self.kwargs,
             backend=self.task.backend,
-            errors=earlier.task_errors(),
-            worker_ids=[earlier.workers[k] for k in sorted(earlier.workers) if k < self.number]
-            + [worker_id()],
+            errors=[],
+            worker_ids=[worker_id()],
         )
+        if self.history:  # a later attempt: what the earlier ones left
+            earlier = Attempts.of(self.history)
+            first = min(earlier.started, default=None)
+            if first is not None and first < self.number:
+                object.__setattr__(result, "started_at", when(earlier.started[first]))
+            enqueued = when(self.history.get("enqueued_at"))
+            object.__setattr__(result, "enqueued_at", enqueued or result.enqueued_at)
+            result.errors[:0] = earlier.task_errors()
+            ids = [earlier.workers[k] for k in sorted(earlier.workers) if k < self.number]
+            result.worker_ids[:0] = ids
+        return result
 
     def outcome(self, status: str, *fields: Any) -> None:
         """Write this attempt's outcome with the job's acknowledgement."""
@@ -221,7 +177,7 @@ class Attempt:
     def succeeded(self, value: Any, text: str) -> None:
         now = time.time()
         self.outcome("SUCCESSFUL", "finished_at", repr(now), "return_value", text)
-        self.finish(TaskResultStatus.SUCCESSFUL, now, normalize_json(value))
+        self.finish(TaskResultStatus.SUCCESSFUL, now, value)
 
     def failed(self, exc: Exception) -> None:
         error = {
@@ -234,9 +190,7 @@ class Attempt:
             return
         now = time.time()
         self.outcome("FAILED", *fields, "finished_at", repr(now))
-        if self.result is not None:
-            self.result.errors.append(TaskError(**error))
-        self.finish(TaskResultStatus.FAILED, now)
+        self.finish(TaskResultStatus.FAILED, now, error=TaskError(**error))
 
     def retries_left(self, exc: Exception) -> bool:
         """Whether the worker will retry this failure (as jobs.retry.decide() will say)."""
@@ -248,15 +202,20 @@ class Attempt:
         count = count + 1 if isinstance(count, int) and not isinstance(count, bool) else 0
         return allowed is not None and count < allowed
 
-    def finish(self, status: TaskResultStatus, now: float, value: Any = None) -> None:
-        result = self.result
-        if result is None:
+    def finish(
+        self, status: TaskResultStatus, now: float, value: Any = None, error: Any = None
+    ) -> None:
+        """Send `task_finished` with the final TaskResult (if anyone can observe it)."""
+        if not signals.finished_wanted(status == TaskResultStatus.FAILED):
             return
+        result = self.result or self.task_result()
+        if error is not None:
+            result.errors.append(error)
         object.__setattr__(result, "status", status)
-        object.__setattr__(result, "finished_at", when(repr(now)))
+        object.__setattr__(result, "finished_at", moment(now))
         if status == TaskResultStatus.SUCCESSFUL:
             object.__setattr__(result, "_return_value", value)
-        task_finished.send(type(self.task.get_backend()), task_result=result)
+        task_finished.send(type(self.backend), task_result=result)
 
 
 def record_unrunnable(job: Job, error: FinalFailure) -> None:

@@ -73,9 +73,7 @@ def _check_arguments(task: Task[..., Any], args: list[Any], kwargs: dict[str, An
             raise TypeError(f"{where}: keyword {name!r} is not a string")
 
 
-def _normalized(
-    task: Task[..., Any], args: Any, kwargs: Any
-) -> tuple[list[Any], dict[str, Any]]:
+def _normalized(task: Task[..., Any], args: Any, kwargs: Any) -> tuple[list[Any], dict[str, Any]]:
     """Arguments as Django shows them (tuples as lists...), checked to survive JSON unchanged."""
     try:
         normal_args = list(normalize_json(list(args)))  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from django.tasks import Task, TaskContext, TaskResult, TaskResultStatus, task_backends
+    from django.tasks import Task, TaskContext, TaskResult, TaskResultStatus, signals, task_backends
     from django.tasks.backends.base import BaseTaskBackend
     from django.tasks.base import DEFAULT_TASK_PRIORITY, TaskError
     from django.tasks.exceptions import InvalidTask, TaskResultDoesNotExist
@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     SOURCE = "django.tasks"
 else:
     try:
-        from django.tasks import Task, TaskContext, TaskResult, TaskResultStatus, task_backends
+        from django.tasks import (
+            Task,
+            TaskContext,
+            TaskResult,
+            TaskResultStatus,
+            signals,
+            task_backends,
+        )
         from django.tasks.backends.base import BaseTaskBackend
         from django.tasks.base import DEFAULT_TASK_PRIORITY, TaskError
         from django.tasks.exceptions import InvalidTask, TaskResultDoesNotExist
@@ -37,6 +44,7 @@ else:
                 "jobs.tasks needs Django 6.0+ (django.tasks) or, on Django 5.2, "
                 "the backport: pip install django-tasks"
             ) from exc
+        from django_tasks import signals
         from django_tasks.backends.base import BaseTaskBackend
         from django_tasks.base import DEFAULT_TASK_PRIORITY, Task, TaskError
         from django_tasks.exceptions import InvalidTaskError as InvalidTask
@@ -59,6 +67,7 @@ __all__ = [
     "TaskResultDoesNotExist",
     "TaskResultStatus",
     "normalize_json",
+    "signals",
     "task_backends",
     "task_enqueued",
     "task_finished",

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from jobs.job import Job, RetryDecision
-from jobs.tasks.attempt import Attempt, FinalFailure, record_unrunnable
+from jobs.tasks.attempt import Attempt, record_unrunnable
 from jobs.tasks.backend import WRAPPER
+from jobs.tasks.errors import FinalFailure
 
 
 class TaskJob(Job):

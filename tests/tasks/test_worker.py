@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from jobs.redis import keys
 from jobs.tasks import WRAPPER
-from jobs.tasks.compat import TaskResult, TaskResultStatus
+from jobs.tasks.compat import TaskResult, TaskResultStatus, task_enqueued
 from tests.conftest import WorkerFactory
 from tests.helpers import Worker, payloads, run_manage, wait_for
 from tests.tasks.conftest import make_retries_due, record
@@ -141,7 +141,7 @@ def test_a_return_value_that_is_not_json_fails(redis_client: redis.Redis, worker
     done = finished(returns_a_set, result.id)
     assert done.status == TaskResultStatus.FAILED
     [error] = done.errors
-    assert error.exception_class_path == "jobs.tasks.attempt.TaskReturnError"
+    assert error.exception_class_path == "jobs.tasks.errors.TaskReturnError"
     assert "returned a set, which is not JSON" in error.traceback
     assert redis_client.zcard("dead") == 1
     assert redis_client.zcard("retry") == 0  # no retry can mend it
@@ -175,8 +175,17 @@ def test_task_context_says_which_attempt(redis_client: redis.Redis, worker: Work
     assert redis_client.lrange("ledger:task:attempts", 0, -1) == [b"1", b"2"]
 
 
-def test_the_three_signals_are_sent(redis_client: redis.Redis, worker: Worker) -> None:
-    result = add.enqueue(1, 2)
+def test_the_three_signals_are_sent(
+    redis_client: redis.Redis, start_worker: WorkerFactory
+) -> None:
+    from tests.testapp.tasks import _on_enqueued
+
+    start_worker("-c", "2", env={"JOBS_TEST_TASK_SIGNALS": "1"}).wait_ready()
+    task_enqueued.connect(_on_enqueued)
+    try:
+        result = add.enqueue(1, 2)
+    finally:
+        task_enqueued.disconnect(_on_enqueued)
     finished(add, result.id)
 
     def sent() -> list[dict[str, Any]]:

@@ -1,13 +1,14 @@
 """django.tasks tasks the tests run through jobs.tasks.JobsBackend in real workers.
 
 Each records what it did in Redis (`ledger:*`, the admin's connection, as the test
-jobs do). The receivers at the bottom record the three django.tasks signals, in
-whichever process sends them.
+jobs do). The receivers at the bottom record the three django.tasks signals in the
+workers started with JOBS_TEST_TASK_SIGNALS=1 (they cost a connection each).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from typing import Any
 
@@ -109,6 +110,12 @@ def _on_finished(sender: type, task_result: TaskResult[Any, Any], **kwargs: Any)
     _record("finished", task_result)
 
 
-task_enqueued.connect(_on_enqueued, dispatch_uid="tests-task-enqueued")
-task_started.connect(_on_started, dispatch_uid="tests-task-started")
-task_finished.connect(_on_finished, dispatch_uid="tests-task-finished")
+if os.environ.get("JOBS_TEST_TASK_SIGNALS") == "1":  # only in the workers of the signals test
+    task_enqueued.connect(_on_enqueued, dispatch_uid="tests-task-enqueued")
+    task_started.connect(_on_started, dispatch_uid="tests-task-started")
+    task_finished.connect(_on_finished, dispatch_uid="tests-task-finished")
+
+
+@task
+def noop() -> None:
+    """Nothing: what a task costs the worker on its own (tests/tasks/test_speed.py)."""

@@ -39,9 +39,7 @@ from jobs.tasks.compat import (
     task_enqueued,
 )
 from jobs.tasks.options import PENDING_TTL, parse_options
-
-# The class written in task payloads: the job that runs tasks in the worker (wrapper.py).
-WRAPPER = "jobs.tasks.TaskJob"
+from jobs.tasks.store import WRAPPER
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")

@@ -28,6 +28,9 @@ from jobs.redis.lane import thread_lane
 
 Command = tuple[Any, ...]
 
+# The class written in task payloads: the job that runs tasks in the worker (wrapper.py).
+WRAPPER = "jobs.tasks.TaskJob"
+
 _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from jobs.job import Job, RetryDecision
 from jobs.tasks.attempt import Attempt, record_unrunnable
-from jobs.tasks.backend import WRAPPER
 from jobs.tasks.errors import FinalFailure
+from jobs.tasks.store import WRAPPER
 
 
 class TaskJob(Job):

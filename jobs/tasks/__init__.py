@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from jobs.tasks.backend import WRAPPER, JobsBackend, JobsTask
+    from jobs.tasks.backend import JobsBackend, JobsTask
+    from jobs.tasks.store import WRAPPER
 
 __all__ = ["WRAPPER", "JobsBackend", "JobsTask"]
 

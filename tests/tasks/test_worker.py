@@ -175,9 +175,7 @@ def test_task_context_says_which_attempt(redis_client: redis.Redis, worker: Work
     assert redis_client.lrange("ledger:task:attempts", 0, -1) == [b"1", b"2"]
 
 
-def test_the_three_signals_are_sent(
-    redis_client: redis.Redis, start_worker: WorkerFactory
-) -> None:
+def test_the_three_signals_are_sent(redis_client: redis.Redis, start_worker: WorkerFactory) -> None:
     from tests.testapp.tasks import _on_enqueued
 
     start_worker("-c", "2", env={"JOBS_TEST_TASK_SIGNALS": "1"}).wait_ready()

@@ -204,7 +204,9 @@ def test_redis_down_is_an_enqueue_error(settings: Any, redis_client: redis.Redis
     settings.JOBS = {**settings.JOBS, "REDIS_URL": "redis://127.0.0.1:1/0"}
     reset_clients()
     try:
-        with pytest.raises(EnqueueError, match="could not enqueue task tests.testapp.tasks.add"):
+        with pytest.raises(
+            EnqueueError, match=r"could not enqueue task tests\.testapp\.tasks\.add"
+        ):
             add.enqueue(1, 2)
     finally:
         reset_clients()

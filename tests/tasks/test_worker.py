@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -34,10 +33,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def worker(start_worker: WorkerFactory) -> Iterator[Worker]:
+def worker(start_worker: WorkerFactory) -> Worker:
     running = start_worker("-c", "4")
     running.wait_ready()
-    yield running
+    return running
 
 
 def finished(task: Any, jid: str, timeout: float = 20) -> TaskResult[Any, Any]:
@@ -59,7 +58,10 @@ def test_a_task_runs_and_its_result_is_kept(redis_client: redis.Redis, worker: W
     assert done.attempts == 1
     assert done.errors == []
     assert done.worker_ids == [f"{socket.gethostname()}:{worker.pid}"]
-    assert done.enqueued_at and done.started_at and done.finished_at and done.last_attempted_at
+    assert done.enqueued_at is not None
+    assert done.started_at is not None
+    assert done.finished_at is not None
+    assert done.last_attempted_at == done.started_at
     assert done.enqueued_at <= done.started_at <= done.finished_at
     assert redis_client.lrange("ledger:task:add", 0, -1) == [b"sum"]
     ttl = redis_client.ttl(keys.task_result(result.id))
@@ -113,7 +115,8 @@ def test_a_failure_is_retried_then_successful(redis_client: redis.Redis, worker:
     assert done.return_value == 2
     assert done.attempts == 2
     assert len(done.errors) == 1
-    assert done.started_at is not None and done.last_attempted_at is not None
+    assert done.started_at is not None
+    assert done.last_attempted_at is not None
     assert done.started_at < done.last_attempted_at
 
 

@@ -1,9 +1,6 @@
 """Settings for the test suite: the demo project plus a test app holding test jobs."""
 
 import os
-from importlib.util import find_spec
-
-import django
 
 from project.settings import *  # noqa: F403
 from project.settings import INSTALLED_APPS, JOBS
@@ -29,7 +26,7 @@ JOBS = {
 SILENCED_SYSTEM_CHECKS = ["jobs.W010"]
 
 # django.tasks through our backend (tests/tasks): every queue the workers read; a small
-# return-value cap so the cap's test stays small. Django 5.2 runs the backport's app.
+# return-value cap so the cap's test stays small.
 TASKS = {
     "default": {
         "BACKEND": "jobs.tasks.JobsBackend",
@@ -37,5 +34,3 @@ TASKS = {
         "OPTIONS": {"MAX_RETURN_BYTES": 10_000, "MAX_TRACEBACK_CHARS": 4_000},
     }
 }
-if django.VERSION < (6, 0) and find_spec("django_tasks") is not None:
-    INSTALLED_APPS.append("django_tasks")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -223,3 +224,14 @@ def test_check_reports_bad_options_and_unread_queues() -> None:
     assert "COLOUR" in text
     assert "'ghost'" in text
     assert backend().check() == []
+
+
+def test_aenqueue_and_aget_result(redis_client: redis.Redis) -> None:
+    async def enqueue_and_read() -> tuple[str, Any]:
+        result = await add.aenqueue(3, 4)
+        return result.id, await add.aget_result(result.id)
+
+    jid, again = asyncio.run(enqueue_and_read())
+    assert again.id == jid
+    assert again.status == TaskResultStatus.READY
+    assert [p["jid"] for p in queued(redis_client)] == [jid]

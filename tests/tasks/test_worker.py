@@ -10,8 +10,11 @@ from typing import Any
 
 import pytest
 import redis
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
+from jobs.api.records import JobRecord
 from jobs.redis import keys
 from jobs.tasks import WRAPPER
 from jobs.tasks.compat import TaskResult, TaskResultStatus, task_enqueued
@@ -20,6 +23,7 @@ from tests.helpers import Worker, payloads, run_manage, wait_for
 from tests.tasks.conftest import make_retries_due, record
 from tests.testapp.tasks import (
     add,
+    broken_once,
     count_attempts,
     doomed,
     double_later,
@@ -255,3 +259,26 @@ def test_a_task_killed_with_its_worker_is_recovered_and_succeeds_once(
     assert done.worker_ids == [f"{host}:{victim.pid}", f"{host}:{rescuer.pid}"]
     assert done.errors == []
     assert rescuer.stop() == 0
+
+
+def test_a_dead_task_retried_by_hand_ends_successful(
+    staff_client: Client, redis_client: redis.Redis, worker: Worker
+) -> None:
+    result = broken_once.enqueue()
+    assert finished(broken_once, result.id).status == TaskResultStatus.FAILED
+    [(member, score)] = redis_client.zrange("dead", 0, -1, withscores=True)
+
+    key = JobRecord(member, score).key
+    response = staff_client.post(
+        reverse("jobs:set_action", args=["dead"]), {"action": "enqueue", "key": key}
+    )
+    assert response.status_code == 302
+
+    def mended() -> TaskResult[Any, Any] | None:
+        found: TaskResult[Any, Any] = broken_once.get_result(result.id)
+        return found if found.status == TaskResultStatus.SUCCESSFUL else None
+
+    done = wait_for(mended, 20, 0.05, "the retried task to succeed")
+    assert done.return_value == "mended"
+    assert done.attempts == 2
+    assert [e.exception_class_path for e in done.errors] == ["builtins.RuntimeError"]

@@ -119,3 +119,11 @@ if os.environ.get("JOBS_TEST_TASK_SIGNALS") == "1":  # only in the workers of th
 @task
 def noop() -> None:
     """Nothing: what a task costs the worker on its own (tests/tasks/test_speed.py)."""
+
+
+@task(retry=0)
+def broken_once() -> str:
+    """Fail on the first run (no retry: dead), succeed when run again by hand."""
+    if ledger().incr("ledger:task:broken_once") == 1:
+        raise RuntimeError("broken the first time")
+    return "mended"

@@ -51,6 +51,9 @@ if TYPE_CHECKING:
     from jobs.job import Job
 
 
+_SCALARS = frozenset({type(None), str, int, float, bool})
+
+
 @dataclass
 class Attempt:
     """One run of one task in this worker thread."""
@@ -111,15 +114,16 @@ class Attempt:
         """The return value as Django shows it and as JSON; TaskReturnError if it cannot be kept."""
         path = self.task.module_path
         try:
-            value = normalize_json(value)
+            if type(value) not in _SCALARS:  # the commonest returns need no normalizing
+                value = normalize_json(value)
             text = store.encode(value)
         except (TypeError, ValueError) as exc:
             raise TaskReturnError(
                 f"{path} returned a {type(value).__qualname__}, which is not JSON ({exc}); "
                 "return str, int, float, bool, None, or lists and dicts of them"
             ) from None
-        size = len(text.encode("utf-8"))
         cap = self.options.MAX_RETURN_BYTES
+        size = len(text) if len(text) * 4 <= cap else len(text.encode("utf-8"))  # UTF-8: <= 4 B
         if size > cap:
             raise TaskReturnError(
                 f"{path} returned {size} bytes of JSON, over the cap of "

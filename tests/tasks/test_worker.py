@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import redis
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -282,3 +283,16 @@ def test_a_dead_task_retried_by_hand_ends_successful(
     assert done.return_value == "mended"
     assert done.attempts == 2
     assert [e.exception_class_path for e in done.errors] == ["builtins.RuntimeError"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transaction_runs_nothing(redis_client: redis.Redis, worker: Worker) -> None:
+    with pytest.raises(RuntimeError), transaction.atomic():
+        rolled_back = add.enqueue(1, 1, label="rolled back")
+        raise RuntimeError("roll back")
+    with transaction.atomic():
+        committed = add.enqueue(2, 2, label="committed")
+
+    assert finished(add, committed.id).return_value == {"sum": 4, "label": "committed"}
+    assert redis_client.lrange("ledger:task:add", 0, -1) == [b"committed"]
+    assert not redis_client.exists(keys.task_result(rolled_back.id))

@@ -32,5 +32,11 @@ TASKS = {
         "BACKEND": "jobs.tasks.JobsBackend",
         "QUEUES": ["critical", "default", "mailers", "low"],
         "OPTIONS": {"MAX_RETURN_BYTES": 10_000, "MAX_TRACEBACK_CHARS": 4_000},
-    }
+    },
+    # A second alias: its own options follow its tasks into the worker.
+    "brief": {
+        "BACKEND": "jobs.tasks.JobsBackend",
+        "QUEUES": ["default"],
+        "OPTIONS": {"RESULT_TTL": 120},
+    },
 }

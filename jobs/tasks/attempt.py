@@ -78,7 +78,7 @@ class Attempt:
     @classmethod
     def begin(cls, job: Job) -> Attempt:
         task, args, kwargs = find_task(job.payload)
-        attempt = cls(job, task, args, kwargs, backend_of(task))
+        attempt = cls(job, task, args, kwargs, backend_of(task, job.payload.get("backend")))
         payload = job.payload
         if "retry_count" in payload or payload.get("recoveries"):
             attempt.history = store.read(get_redis(), job.jid)
@@ -144,7 +144,7 @@ class Attempt:
             last_attempted_at=now,
             args=self.args,
             kwargs=self.kwargs,
-            backend=self.task.backend,
+            backend=self.backend.alias,
             errors=[],
             worker_ids=[worker_id()],
         )
@@ -175,7 +175,7 @@ class Attempt:
         if "recurring" not in payload and ("task" in self.history or self.number == 1):
             return []
         enqueued = payload.get("enqueued_at") or payload.get("created_at") or time.time()
-        fields = store.record_fields(payload, self.task.backend, float(enqueued))
+        fields = store.record_fields(payload, self.backend.alias, float(enqueued))
         return fields[: fields.index("status")] + fields[fields.index("status") + 2 :]
 
     def succeeded(self, value: Any, text: str) -> None:
@@ -225,7 +225,8 @@ class Attempt:
 def record_unrunnable(job: Job, error: FinalFailure) -> None:
     """Mark a record FAILED when its payload cannot run here (unknown task, bad arguments)."""
     entry = {"exception_class_path": class_path(error), "traceback": str(error)}
-    key = keys.task_result(job.jid)
-    write_with_ack("HSET", key, "status", "FAILED", "finished_at", repr(time.time()))
-    write_with_ack("HSET", key, "error:1", store.encode(entry))
+    key, now = keys.task_result(job.jid), repr(time.time())
+    write_with_ack(
+        "HSET", key, "status", "FAILED", "finished_at", now, "error:1", store.encode(entry)
+    )
     write_with_ack("EXPIRE", key, TaskOptions().RESULT_TTL)

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from jobs.tasks.compat import BaseTaskBackend, Task
+from jobs.tasks.compat import BaseTaskBackend, Task, task_backends
 
 _worker: tuple[int, str] = (0, "")
 
@@ -45,11 +46,17 @@ def is_async(func: Callable[..., Any]) -> bool:
     return found
 
 
-def backend_of(task: Task[..., Any]) -> BaseTaskBackend:
-    """The task's backend, cached: Django's lookup costs a third of a no-op task."""
-    backend = _backends.get(task.backend)
+def backend_of(task: Task[..., Any], alias: object = None) -> BaseTaskBackend:
+    """The backend `alias` names (a payload's, so only one of TASKS), else the task's own.
+
+    Cached: Django's lookup costs a third of a no-op task.
+    """
+    name = alias if isinstance(alias, str) else task.backend
+    backend = _backends.get(name)
     if backend is None:
-        backend = _backends[task.backend] = task.get_backend()
+        if name not in (getattr(settings, "TASKS", None) or {}):
+            name = task.backend
+        backend = _backends[name] = task_backends[name]
     return backend
 
 

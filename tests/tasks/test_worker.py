@@ -296,3 +296,15 @@ def test_a_rolled_back_transaction_runs_nothing(redis_client: redis.Redis, worke
     assert finished(add, committed.id).return_value == {"sum": 4, "label": "committed"}
     assert redis_client.lrange("ledger:task:add", 0, -1) == [b"committed"]
     assert not redis_client.exists(keys.task_result(rolled_back.id))
+
+
+def test_a_second_backend_alias_keeps_its_own_options(
+    redis_client: redis.Redis, worker: Worker
+) -> None:
+    result = add.using(backend="brief").enqueue(5, 5)
+    assert result.backend == "brief"
+
+    done = finished(add, result.id)
+    assert done.backend == "brief"
+    assert done.return_value == {"sum": 10, "label": ""}
+    assert 0 < redis_client.ttl(keys.task_result(result.id)) <= 120

@@ -160,9 +160,10 @@ class JobsBackend(BaseTaskBackend):
         }
 
     def _push(self, payload: Payload, at: float | None, result: TaskResult[Any, Any]) -> None:
-        commands = store.push_commands(payload, self.alias, at, PENDING_TTL)
+        now = time.time()
+        commands = store.push_commands(payload, self.alias, at, PENDING_TTL, now)
         store.send(commands, f"task {payload['display_class']}")
-        object.__setattr__(result, "enqueued_at", datetime.now(UTC))
+        object.__setattr__(result, "enqueued_at", datetime.fromtimestamp(now, UTC))
         task_enqueued.send(type(self), task_result=result)
 
     def get_result(self, result_id: str) -> TaskResult[..., Any]:

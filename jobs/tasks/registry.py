@@ -73,6 +73,8 @@ def discover() -> None:
     Only when TASKS uses a JobsBackend: other projects may keep unrelated `tasks.py`
     modules (Celery's, say) that nothing asked us to import.
     """
+    from jobs.tasks import checks  # noqa: F401  (registers the check)
+
     if not available():
         return
     from django.utils.module_loading import autodiscover_modules

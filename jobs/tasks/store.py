@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import redis
@@ -49,10 +48,9 @@ def record_fields(payload: Payload, backend: str, enqueued_at: float) -> list[An
 
 
 def push_commands(
-    payload: Payload, backend: str, at: float | None, pending_ttl: int
+    payload: Payload, backend: str, at: float | None, pending_ttl: int, now: float
 ) -> list[Command]:
     """One MULTI: the READY record, its TTL, and the push (queue now, or schedule at `at`)."""
-    now = time.time()
     key = keys.task_result(payload["jid"])
     commands: list[Command] = [("MULTI",), ("HSET", key, *record_fields(payload, backend, now))]
     if at is not None and at > now:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import pytest
+
 from jobs.tasks import registry
 from tests.testapp import tasks
 
@@ -30,3 +32,14 @@ def test_discovery_only_with_a_jobs_backend(settings: Any) -> None:
     assert not registry.uses_jobs_backend()
     settings.TASKS = {"default": {"BACKEND": "no.such.Backend"}, "x": "not a dict"}
     assert not registry.uses_jobs_backend()
+
+
+def test_a_missing_task_framework_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jobs.tasks import checks
+
+    assert checks.check_task_framework() == []
+    monkeypatch.setattr(checks, "available", lambda: False)
+    errors = checks.check_task_framework()
+    assert [error.id for error in errors] == ["jobs.E041", "jobs.E041"]
+    assert "TASKS['default'] uses jobs.tasks.JobsBackend" in errors[0].msg
+    assert "TASKS['brief']" in errors[1].msg

@@ -2,10 +2,12 @@
 
     TASKS = {"default": {"BACKEND": "jobs.tasks.JobsBackend"}}
 
-- `backend`: JobsBackend and its task class; `options`: its OPTIONS.
+- `backend`: JobsBackend and its task class; `options`: its OPTIONS; `checks`: the
+  system check for a missing task framework.
 - `store`: the result record in Redis and its writes; `results`: reading it back.
 - `wrapper`: the job that runs a task in the worker; `attempt`: one run of a task;
-  `journal`: the batched "attempt started" writes.
+  `errors`: failures no retry mends; `runtime`: per-process lookups; `journal`: the
+  batched "attempt started" writes; `signals`: django.tasks' signals from the worker.
 - `registry`: tasks by path, and discovery of `tasks.py` at start-up.
 - `compat`: Django 6's `django.tasks` or the `django_tasks` backport.
 - `display`: what the dashboard shows of a task; `recurring`: tasks in JOBS["SCHEDULE"].

@@ -235,3 +235,9 @@ def test_aenqueue_and_aget_result(redis_client: redis.Redis) -> None:
     assert again.id == jid
     assert again.status == TaskResultStatus.READY
     assert [p["jid"] for p in queued(redis_client)] == [jid]
+
+
+def test_options_retry_zero_means_no_retry_in_the_payload() -> None:
+    none = JobsBackend("none", {"QUEUES": [], "OPTIONS": {"RETRY": 0}})
+    assert none.build_payload(add, [1, 2], {})["retry"] == 0
+    assert none.build_payload(flaky, [1], {})["retry"] == 3  # the task's own retry= wins

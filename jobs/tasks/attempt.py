@@ -87,8 +87,8 @@ class Attempt:
 
     def run(self) -> None:
         """Run the task and write its outcome; re-raise its failure for the worker."""
-        n, me = self.number, worker_id()
-        journal.note(("HSET", self.key, f"worker:{n}", me, f"started:{n}", repr(self.started)))
+        starts = journal.journal()
+        starts.started((self.key, self.number, worker_id(), self.started))
         announce = signals.started_wanted()
         if announce or self.task.takes_context:
             self.result = self.task_result()
@@ -97,8 +97,10 @@ class Attempt:
         try:
             value, text = self.encode(self.call())
         except Exception as exc:
+            starts.ended(self.key)
             self.failed(exc)
             raise
+        starts.ended(self.key)
         self.succeeded(value, text)
 
     def call(self) -> Any:

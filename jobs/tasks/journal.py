@@ -1,12 +1,14 @@
-"""The "attempt started" writes, batched by a thread of their own.
+"""The "attempt started" writes, batched by a thread of their own, skipped when moot.
 
 When a task starts, its record gets `worker:<n>` and `started:<n>` so that a reader
 sees it RUNNING and knows who ran it, even if that worker then dies. A round trip
 per task on the processor thread would cost more than a no-op task itself: instead
-each start is appended to a deque (thread-safe, no lock) and one thread sends
-whatever has gathered in one pipeline. These writes never touch `status` or a TTL
-and repeat fields the outcome writes again, so it does not matter whether one lands
-before or after the task's outcome.
+each start is appended to a deque (thread-safe, no lock), and one thread sends what
+gathered over GATHER seconds in one pipeline, leaving out the starts of tasks that
+have already ended: their outcome (sent with the acknowledgement) carries the same
+fields. These writes never touch `status` or a TTL, so it does not matter whether one
+lands before or after the task's outcome; a worker killed within GATHER seconds of a
+start takes that start with it (the attempt then goes uncounted).
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import os
 import threading
 import time
 from collections import deque
-from typing import Any
 
 import redis
 
@@ -25,32 +26,46 @@ from jobs.redis.lane import thread_lane
 
 logger = logging.getLogger("jobs.tasks")
 
-GATHER = 0.002  # seconds the writer waits for more starts before sending
+GATHER = 0.02  # seconds the writer waits for more starts (and ends) before sending
+
+Start = tuple[str, int, str, float]  # record key, attempt number, worker id, start time
 
 
 class Journal:
-    """Collects commands from every thread and sends them in batches."""
+    """Collects starts from every thread and sends the ones still running, in batches."""
 
     def __init__(self) -> None:
-        self._commands: deque[tuple[Any, ...]] = deque()
+        self._starts: deque[Start] = deque()
+        self._ended: set[str] = set()
         self._wake = threading.Event()
         self.pid = os.getpid()
         self._thread = threading.Thread(target=self._run, name="task-journal", daemon=True)
         self._thread.start()
 
-    def note(self, command: tuple[Any, ...]) -> None:
-        self._commands.append(command)
+    def started(self, start: Start) -> None:
+        self._starts.append(start)
         if not self._wake.is_set():
             self._wake.set()
 
+    def ended(self, key: str) -> None:
+        # A set.add is atomic; one that lands just after a flush swapped the set only
+        # costs a start sent for nothing.
+        self._ended.add(key)
+
     def flush(self) -> None:
-        """Send every command noted so far in one round trip."""
-        commands = self._commands
-        batch: list[tuple[Any, ...]] = []
-        while commands:
-            batch.append(commands.popleft())
-        if batch:
-            thread_lane(get_redis()).call(batch)
+        """Send the starts gathered so far, but those of tasks already ended."""
+        starts = self._starts
+        batch: list[Start] = []
+        while starts:
+            batch.append(starts.popleft())
+        ended, self._ended = self._ended, set()
+        commands = [
+            ("HSET", key, f"worker:{n}", worker, f"started:{n}", repr(at))
+            for key, n, worker, at in batch
+            if key not in ended
+        ]
+        if commands:
+            thread_lane(get_redis()).call(commands)
 
     def _run(self) -> None:
         while True:
@@ -70,13 +85,13 @@ _journal: Journal | None = None
 _lock = threading.Lock()
 
 
-def note(command: tuple[Any, ...]) -> None:
-    """Send `command` soon, in a batch, from this process's journal thread."""
+def journal() -> Journal:
+    """This process's journal (a new one after a fork)."""
     global _journal  # noqa: PLW0603  (one journal per process)
-    journal = _journal
-    if journal is None or journal.pid != os.getpid():
+    current = _journal
+    if current is None or current.pid != os.getpid():
         with _lock:
-            journal = _journal
-            if journal is None or journal.pid != os.getpid():
-                journal = _journal = Journal()
-    journal.note(command)
+            current = _journal
+            if current is None or current.pid != os.getpid():
+                current = _journal = Journal()
+    return current

@@ -27,6 +27,7 @@ def wanted(signal: Signal, level: int) -> bool:
     """Whether sending `signal` now could be observed (by a receiver, or in the log)."""
     if _logger.isEnabledFor(level):
         return bool(signal.receivers)
+    # Each entry opens with its lookup key: (id of the receiver, id of the sender).
     return any(entry[0][0] not in _OWN for entry in signal.receivers)
 
 

@@ -21,3 +21,7 @@ class JobsConfig(AppConfig):
         autodiscover_modules("jobs")
         # And <app>.mailers, so a worker knows every Mailer a mail job may name.
         autodiscover_modules("mailers")
+        # And, when TASKS uses jobs.tasks.JobsBackend, <app>.tasks (django.tasks tasks).
+        from jobs.tasks.registry import discover
+
+        discover()

@@ -3,6 +3,7 @@
 Every value has a default that works on a developer machine; `.env.example` lists them.
 """
 
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,18 @@ JOBS = {
     "ADMIN_PASSWORD": env("JOBS_ADMIN_PASSWORD", default=None),
     "SCHEDULE": {},  # recurring jobs, see README "Recurring jobs"
 }
+
+# Django's task framework (django.tasks; on Django 5.2 the django-tasks backport): tasks
+# run by `manage.py runworker` from the same queues as the jobs. See docs/tasks.md.
+TASKS = {
+    "default": {
+        "BACKEND": "jobs.tasks.JobsBackend",
+        "QUEUES": [name for name, _ in JOBS["QUEUES"]],
+        "OPTIONS": {"RETRY": 25, "RESULT_TTL": 86400},
+    }
+}
+if django.VERSION < (6, 0) and find_spec("django_tasks") is not None:
+    INSTALLED_APPS.append("django_tasks")  # the backport's checks and signals
 
 LOGGING = {
     "version": 1,

@@ -24,3 +24,19 @@ JOBS = {
 # The test app has a job bound to a queue only a Ruby Sidekiq reads (tests/interop): that
 # queue is absent from QUEUES on purpose.
 SILENCED_SYSTEM_CHECKS = ["jobs.W010"]
+
+# django.tasks through our backend (tests/tasks): every queue the workers read; a small
+# return-value cap so the cap's test stays small.
+TASKS = {
+    "default": {
+        "BACKEND": "jobs.tasks.JobsBackend",
+        "QUEUES": ["critical", "default", "mailers", "low"],
+        "OPTIONS": {"MAX_RETURN_BYTES": 10_000, "MAX_TRACEBACK_CHARS": 4_000},
+    },
+    # A second alias: its own options follow its tasks into the worker.
+    "brief": {
+        "BACKEND": "jobs.tasks.JobsBackend",
+        "QUEUES": ["default"],
+        "OPTIONS": {"RESULT_TTL": 120},
+    },
+}

@@ -119,7 +119,7 @@ class JobRecord:
     @property
     def display_class(self) -> str:
         """The class to show: the wrapped ActiveJob class for Rails jobs."""
-        wrapped = self.data.get("wrapped")
+        wrapped = self.data.get("wrapped") or self.data.get("display_class")  # Sidekiq's field
         return wrapped if isinstance(wrapped, str) and wrapped else self.klass
 
     @property

@@ -9,8 +9,9 @@ from django.core.checks import CheckMessage, Error, Tags, register
 from jobs.recurring.schedule import load_schedule
 
 HINT = (
-    'An entry is {"cron": "0 * * * *" or "every": "30s", "class": "<registered Job>", '
-    'optional "args": [...], "queue", "description", "enabled", "tz", "catch_up"}.'
+    'An entry is {"cron": "0 * * * *" or "every": "30s", "class": "<registered Job>" or '
+    '"task": "<app.tasks.function>", optional "args": [...], "kwargs": {...} (tasks), "queue", '
+    '"description", "enabled", "tz", "catch_up"}.'
 )
 
 

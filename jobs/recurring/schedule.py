@@ -7,7 +7,9 @@
     }
 
 The class must be a registered Job (its dotted path or its `name`); nothing is
-imported from the setting. Arguments are checked like perform_async()'s.
+imported from the setting. Arguments are checked like perform_async()'s. A
+django.tasks task runs the same way: `"task": "myapp.tasks.report"` instead of
+`"class"`, with optional `"kwargs"` (jobs/tasks/recurring.py).
 """
 
 from __future__ import annotations
@@ -26,8 +28,21 @@ from jobs.payload import Payload
 from jobs.recurring.times import CronTimes, EveryTimes
 from jobs.recurring.words import describe
 from jobs.registry import job_name, lookup, registered
+from jobs.tasks import recurring as tasks_recurring
 
-KNOWN_KEYS = ("cron", "every", "class", "args", "queue", "description", "enabled", "tz", "catch_up")
+KNOWN_KEYS = (
+    "cron",
+    "every",
+    "class",
+    "task",
+    "args",
+    "kwargs",
+    "queue",
+    "description",
+    "enabled",
+    "tz",
+    "catch_up",
+)
 
 
 class EntryError(ValueError):
@@ -51,6 +66,8 @@ class Entry:
     description: str = ""
     enabled: bool = True  # as configured; the dashboard may override it in Redis
     catch_up: bool = True  # after downtime, run the most recent missed tick
+    task: Any = None  # a django.tasks task run instead of `job` (jobs.tasks.recurring)
+    kwargs: dict[str, Any] = field(default_factory=dict)  # the task's keyword arguments
 
     @property
     def tz(self) -> ZoneInfo:
@@ -58,10 +75,12 @@ class Entry:
 
     @property
     def job_name(self) -> str:
-        return job_name(self.job)
+        return str(self.task.module_path) if self.task is not None else job_name(self.job)
 
     @property
     def queue_name(self) -> str:
+        if self.task is not None:
+            return tasks_recurring.queue_of(self.task, self.queue)
         return self.queue or self.job.queue
 
     @property
@@ -86,8 +105,11 @@ class Entry:
 
     def payload(self, now: float, tick: int | None) -> Payload:
         """The job to push for `tick` (None: an "enqueue now" from the dashboard)."""
-        options = {"queue": self.queue} if self.queue else {}
-        payload = JobOptions(self.job, options).build(self.args, now)
+        if self.task is not None:
+            payload = tasks_recurring.payload(self.task, self.args, self.kwargs, self.queue)
+        else:
+            options = {"queue": self.queue} if self.queue else {}
+            payload = JobOptions(self.job, options).build(self.args, now)
         payload["recurring"] = self.name
         if tick is not None:
             payload["recurring_tick"] = tick
@@ -123,11 +145,15 @@ def parse_entry(name: object, item: object, default_tz: str | None = None) -> En
         problems.append(f"unknown key(s) {', '.join(unknown)}; known: {', '.join(KNOWN_KEYS)}")
     tz = _zone(item.get("tz", default_tz or settings.TIME_ZONE or "UTC"), problems)
     times = _times(item, tz, problems) if tz is not None else None
-    job = _job(item.get("class"), problems)
+    task = _task(item, problems)
+    job = _job(item.get("class"), problems) if "task" not in item else _wrapper()
     args = item.get("args", [])
-    _check_args(args, job, problems)
+    if "task" not in item:
+        _check_args(args, job, problems)
+    elif not isinstance(args, list):
+        problems.append(f"args must be a list, not {type(args).__name__}")
     _check_options(item, problems)
-    if problems or job is None or times is None:
+    if problems or job is None or times is None or (task is None and "task" in item):
         raise EntryError(name, problems)
     return Entry(
         name,
@@ -138,6 +164,8 @@ def parse_entry(name: object, item: object, default_tz: str | None = None) -> En
         item.get("description", ""),
         item.get("enabled", True),
         item.get("catch_up", True),
+        task,
+        dict(item.get("kwargs", {})),
     )
 
 
@@ -159,9 +187,33 @@ def find_job(name: object) -> type[Job] | None:
     return None
 
 
+def _task(item: dict[Any, Any], problems: list[str]) -> Any:
+    """The django.tasks task the entry names (with its problems), or None for a Job entry."""
+    path = item.get("task")
+    if path is None:
+        if "kwargs" in item:
+            problems.append("kwargs go with a 'task' entry; a Job takes args only")
+        return None
+    if "class" in item:
+        problems.append("give either 'class' (a Job) or 'task' (a django.tasks task), not both")
+    task = tasks_recurring.find(path)
+    if task is None:
+        problems.append(
+            f"task {path!r} is not a registered task of a jobs.tasks.JobsBackend "
+            "(define it with @task in an installed app's tasks.py; use its dotted path)"
+        )
+        return None
+    problems.extend(tasks_recurring.problems(task, item.get("args", []), item.get("kwargs", {})))
+    return task
+
+
+def _wrapper() -> type[Job] | None:
+    return lookup("jobs.tasks.TaskJob")
+
+
 def _job(name: object, problems: list[str]) -> type[Job] | None:
     if name is None:
-        problems.append("needs a 'class': the dotted path or `name` of a Job")
+        problems.append("needs a 'class' (the dotted path or `name` of a Job) or a 'task'")
         return None
     job = find_job(name)
     if job is None:

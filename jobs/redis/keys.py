@@ -54,3 +54,8 @@ def inprogress(identity: str) -> str:
 def recurring(suffix: str) -> str:
     """Private keys of the recurring-jobs scheduler."""
     return PREFIX + "recurring:" + suffix
+
+
+def task_result(jid: str) -> str:
+    """Hash holding the result of the django.tasks task whose job id is `jid`."""
+    return PREFIX + "task:" + jid

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import socket
 import time
+from datetime import timedelta
 
 import pytest
 import redis
@@ -98,3 +99,30 @@ def test_sidekiqs_web_ui_shows_our_process_jobs_and_failures(
 
     redis_client.rpush("ledger:release", "go")
     assert worker.stop() == 0
+
+
+def test_sidekiqs_web_ui_shows_a_django_task_by_its_own_name(
+    web_ui: WebUI, redis_client: redis.Redis, start_worker: WorkerFactory
+) -> None:
+    from django.utils import timezone
+
+    from jobs.tasks import WRAPPER
+    from tests.testapp.tasks import add, doomed
+
+    later = add.using(run_after=timezone.now() + timedelta(hours=1)).enqueue(4, 5, label="web")
+    start_worker("-c", "2").wait_ready()
+    failed = doomed.enqueue("shown in the morgue")
+    wait_for(lambda: redis_client.zcard("dead") == 1, 20, what="the dead task")
+
+    status, scheduled = web_ui.get("/scheduled")
+    assert status == 200
+    assert later.id in scheduled
+    assert "tests.testapp.tasks.add" in scheduled
+    assert WRAPPER not in scheduled
+    assert "web" in scheduled  # the kwargs, shown with the args
+
+    status, morgue = web_ui.get("/morgue")
+    assert status == 200
+    assert failed.id in morgue
+    assert "tests.testapp.tasks.doomed" in morgue
+    assert "shown in the morgue" in morgue

@@ -13,6 +13,7 @@ from jobs.dashboard.converters import SetInfo
 from jobs.dashboard.forms import PER_PAGE_CHOICES, ListParams, Pager, SetActionForm
 from jobs.dashboard.views.base import ActionView, PageView
 from jobs.redis.connection import server_time
+from jobs.tasks.display import task_summary
 
 DONE = {Action.ENQUEUE: "sent to their queues", Action.DELETE: "deleted", Action.KILL: "killed"}
 
@@ -52,6 +53,7 @@ class JobView(PageView):
             context["status"] = 404
         else:
             self.title = f"{info.title}: {records[0].display_class}"
+            context["task"] = task_summary(self.client, records[0])  # django.tasks result
         return context
 
 

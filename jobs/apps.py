@@ -22,6 +22,6 @@ class JobsConfig(AppConfig):
         # And <app>.mailers, so a worker knows every Mailer a mail job may name.
         autodiscover_modules("mailers")
         # And, when TASKS uses jobs.tasks.JobsBackend, <app>.tasks (django.tasks tasks).
-        from jobs.tasks.registry import discover
+        from jobs.tasks.discovery import discover
 
         discover()

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 
-from jobs.tasks.registry import available
+from jobs.tasks.framework import available
 
 
 @register(Tags.compatibility)

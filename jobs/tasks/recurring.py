@@ -16,7 +16,7 @@ from jobs.payload import Payload
 
 def find(path: object) -> Any:
     """The registered task at `path`, or None (also when django.tasks is not installed)."""
-    from jobs.tasks.registry import available
+    from jobs.tasks.framework import available
 
     if not isinstance(path, str) or not available():
         return None

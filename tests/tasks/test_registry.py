@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from jobs.tasks import registry
+from jobs.tasks import discovery, registry
 from tests.testapp import tasks
 
 
@@ -27,11 +27,11 @@ def test_lookup_never_imports() -> None:
 
 
 def test_discovery_only_with_a_jobs_backend(settings: Any) -> None:
-    assert registry.uses_jobs_backend()
+    assert discovery.uses_jobs_backend()
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-    assert not registry.uses_jobs_backend()
+    assert not discovery.uses_jobs_backend()
     settings.TASKS = {"default": {"BACKEND": "no.such.Backend"}, "x": "not a dict"}
-    assert not registry.uses_jobs_backend()
+    assert not discovery.uses_jobs_backend()
 
 
 def test_a_missing_task_framework_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:

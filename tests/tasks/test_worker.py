@@ -51,7 +51,7 @@ def finished(task: Any, jid: str, timeout: float = 20) -> TaskResult[Any, Any]:
         found: TaskResult[Any, Any] = task.get_result(jid)
         return found if found.is_finished else None
 
-    return wait_for(result, timeout, 0.05, f"task {jid} to finish")
+    return wait_for(result, timeout, f"task {jid} to finish", interval=0.05)
 
 
 def test_a_task_runs_and_its_result_is_kept(redis_client: redis.Redis, worker: Worker) -> None:
@@ -279,7 +279,7 @@ def test_a_dead_task_retried_by_hand_ends_successful(
         found: TaskResult[Any, Any] = broken_once.get_result(result.id)
         return found if found.status == TaskResultStatus.SUCCESSFUL else None
 
-    done = wait_for(mended, 20, 0.05, "the retried task to succeed")
+    done = wait_for(mended, 20, "the retried task to succeed", interval=0.05)
     assert done.return_value == "mended"
     assert done.attempts == 2
     assert [e.exception_class_path for e in done.errors] == ["builtins.RuntimeError"]

@@ -10,6 +10,6 @@ from bench.settings import *  # noqa: F403
 from bench.settings import INSTALLED_APPS
 
 # Django 5.2 LTS has django.tasks only through the backport, which is an app there.
-if find_spec("django.tasks") is None:
+if find_spec("django.tasks") is None and "django_tasks" not in INSTALLED_APPS:
     INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks"]
 TASKS = {"default": {"BACKEND": "jobs.tasks.JobsBackend"}}

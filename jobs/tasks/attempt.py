@@ -204,9 +204,7 @@ class Attempt:
             return False
         payload = self.job.payload
         allowed = max_retries(payload.get("retry", True), get_settings().DEFAULT_RETRY)
-        count = payload.get("retry_count")
-        count = count + 1 if isinstance(count, int) and not isinstance(count, bool) else 0
-        return allowed is not None and count < allowed
+        return allowed is not None and self.job.retry_count < allowed  # this failure's count
 
     def finish(
         self, status: TaskResultStatus, now: float, value: Any = None, error: Any = None

@@ -138,7 +138,10 @@ class Holder:
         """Read the content of lock file `name`; ValueError unless it is one we would write."""
         if len(raw) > MAX_SIZE:
             raise ValueError(f"{len(raw)} bytes, more than a lock file holds")
-        data = json.loads(raw.decode("utf-8"))  # JSONDecodeError and UnicodeError are ValueErrors
+        try:
+            data = json.loads(raw.decode("utf-8"))  # JSON and UTF-8 errors are ValueErrors
+        except RecursionError as exc:  # "[[[[..." nested past the parser's limit
+            raise ValueError("nested too deep") from exc
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         fields = [data.get(key) for key in ("identity", "redis", "boot_id")]
@@ -184,6 +187,8 @@ class OwnLock:
         try:
             if remove:
                 self.path.unlink(missing_ok=True)
+        except OSError:
+            pass  # left behind: our successor finds it unlocked and our list already empty
         finally:
             os.close(self.fd)  # closing the last descriptor releases the lock
             self.fd = None

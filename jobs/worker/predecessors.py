@@ -99,7 +99,11 @@ class RestartRecovery:
         def recover(owner: str) -> tuple[int, int]:
             return recover_dead(client, owner, now, max_recoveries)
 
-        tally = scan(self.directory, self.me, recover, self.reported)
+        try:
+            tally = scan(self.directory, self.me, recover, self.reported)
+        except OSError as exc:  # the directory went away or broke: the heartbeats remain
+            logger.warning("restart recovery stopped: %s; the heartbeats will do", exc)
+            return Tally()
         if tally.seen():
             logger.info(
                 "state directory %s: %d dead worker(s) taken over, %d live, "

@@ -6,6 +6,7 @@ in a live (even stopped) process, is held; one whose process was killed is free.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
@@ -20,7 +21,7 @@ import redis
 
 from jobs.checks import check_state_dir
 from jobs.redis import keys
-from jobs.worker import lockfile
+from jobs.worker import lockfile, predecessors
 from jobs.worker.lockfile import (
     Holder,
     OwnLock,
@@ -124,6 +125,7 @@ def test_a_holder_reads_back_what_it_wrote() -> None:
             "another",
         ),
         (b" " * 5000, "more than"),
+        (b"[" * 4000, "nested too deep"),
     ],
 )
 def test_content_that_is_not_ours_is_refused(raw: bytes, why: str) -> None:
@@ -377,3 +379,33 @@ def test_without_a_usable_directory_recovery_is_off_and_said_so(
     assert "restart recovery is off" in caplog.text
     assert restart.recover(app_redis, NOW, 3) == Tally()
     restart.release(remove=True)  # nothing to release: harmless
+
+
+def test_an_io_error_in_the_directory_leaves_recovery_to_the_heartbeats(
+    tmp_path: Path,
+    app_redis: redis.Redis,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    restart = RestartRecovery(str(tmp_path / "state"), identity(0), URL)
+    restart.hold()
+    assert restart.own is not None
+    dead_file(tmp_path / "state", Holder(identity(1), redis_target(URL), boot_id()))
+
+    def broken(fd: int, path: Path) -> bool:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(predecessors, "still_named", broken)
+    with caplog.at_level(logging.WARNING, logger="jobs.worker"):
+        assert restart.recover(app_redis, NOW, 3) == Tally()
+    assert "restart recovery stopped" in caplog.text
+    restart.release(remove=True)
+    assert [p.name for p in (tmp_path / "state").iterdir()] == [file_name(identity(1))]
+
+
+def test_a_directory_or_a_fifo_named_like_a_lock_file_is_skipped(directory: Path) -> None:
+    (directory / file_name(identity(1))).mkdir()
+    os.mkfifo(directory / file_name(identity(2)))
+    recover = Recorder()
+    assert scan(directory, me(), recover, set()) == Tally()
+    assert recover.owners == []

@@ -151,6 +151,8 @@ def test_a_stopped_worker_keeps_its_jobs_until_its_heartbeat_expires(
     )
     assert not redis_client.exists(keys.inprogress(stopped_id))
     assert redis_client.llen(keys.queue("default")) == 0
+    assert "WARNING" not in stopped.log()
+    assert "ERROR" not in stopped.log()
     assert stopped.stop() == 0
     assert newcomer.stop() == 0
     assert list(state.iterdir()) == []

@@ -170,6 +170,7 @@ class Launcher:
         now = self.clock.now()
         self._recover(now)
         self.reconciler.check(now)
+        self.restart.touch()
         if signal_name:
             self._remote_signal(signal_name)
 

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -179,6 +180,12 @@ class OwnLock:
             draft.unlink(missing_ok=True)
             raise
         return cls(path, fd)
+
+    def touch(self) -> None:
+        """Mark the file as in use, so a cleaner of old files in /tmp leaves it (each beat)."""
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                os.utime(self.fd)
 
     def release(self, *, remove: bool) -> None:
         """Unlock; with `remove`, delete the file first (a clean exit: nothing to recover)."""

@@ -86,6 +86,11 @@ class RestartRecovery:
                 exc,
             )
 
+    def touch(self) -> None:
+        """Each beat: a cleaner of old files in /tmp must not take our lock file away."""
+        if self.own is not None:
+            self.own.touch()
+
     def release(self, *, remove: bool) -> None:
         """At exit: `remove` when our in-progress list is gone from Redis (a clean stop)."""
         if self.own is not None:

@@ -207,6 +207,15 @@ def test_our_file_appears_locked_with_its_content_and_goes_on_a_clean_exit(
     own.release(remove=True)  # twice is harmless
 
 
+def test_each_beat_keeps_the_file_fresh_for_cleaners_of_old_files(directory: Path) -> None:
+    own = OwnLock.hold(directory, me())
+    os.utime(own.path, (1_000_000, 1_000_000))  # as if written years ago
+    own.touch()
+    assert own.path.stat().st_mtime > NOW - 10 * 365 * 86400
+    own.release(remove=True)
+    own.touch()  # released: nothing to do
+
+
 def test_an_unclean_exit_leaves_the_file_unlocked(directory: Path) -> None:
     path = dead_file(directory, me())
     with path.open("rb") as other:

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -305,6 +306,25 @@ def test_a_redis_error_keeps_the_file_for_the_next_try(directory: Path) -> None:
     recover = Recorder()
     assert scan(directory, me(), recover, set()).dead == 1
     assert recover.owners == [identity(1)]
+
+
+def test_scanners_racing_for_a_dead_file_recover_it_once(directory: Path) -> None:
+    for n in range(1, 21):
+        dead_file(directory, Holder(identity(n), TARGET, boot_id()))
+    recover = Recorder()
+    barrier = threading.Barrier(4)
+
+    def race(n: int) -> None:
+        barrier.wait()
+        scan(directory, Holder(identity(100 + n), TARGET, boot_id()), recover, set())
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(recover.owners) == [identity(n) for n in range(1, 21)]
+    assert list(directory.iterdir()) == []
 
 
 def test_a_file_deleted_by_the_recoverer_before_us_is_not_ours_any_more(directory: Path) -> None:

@@ -95,6 +95,25 @@ def test_a_worker_killed_by_kill_9_has_its_jobs_run_again_at_its_successors_star
     assert list(state.iterdir()) == [], "a clean stop leaves no lock file"
 
 
+def test_two_successors_starting_together_recover_each_job_once(
+    redis_client: redis.Redis, start_worker: WorkerFactory, state: Path
+) -> None:
+    victim = start(start_worker, state, "-c", "4")
+    victim_id = victim.wait_ready()
+    jids = [SlowJob.perform_async(3) for _ in range(4)]
+    wait_for(lambda: len(runs(redis_client)) == 4, 15, what="4 jobs running")
+    victim.kill()
+    successors = [start(start_worker, state, "-c", "4") for _ in range(2)]
+    wait_for(lambda: len(runs(redis_client, "ledger:finished")) == 4, 30, what="the 4 reruns")
+    assert runs(redis_client) == Counter(jids * 2), "a job ran more than once again"
+    assert runs(redis_client, "ledger:finished") == Counter(jids)
+    takers = [w for w in successors if f"at start from {victim_id}" in w.log()]
+    assert len(takers) == 1
+    assert sum("1 dead worker(s) taken over" in looked(w) for w in successors) == 1
+    assert all(w.stop() == 0 for w in successors)
+    assert list(state.iterdir()) == []
+
+
 def test_a_live_sibling_started_beside_a_busy_worker_takes_nothing(
     redis_client: redis.Redis, start_worker: WorkerFactory, state: Path
 ) -> None:

@@ -11,6 +11,7 @@ from django.core.checks import Warning as CheckWarning
 from jobs.conf import get_settings, settings_problems
 from jobs.registry import registered
 from jobs.retry import max_retries
+from jobs.worker.lockfile import NETWORK_FILESYSTEMS, filesystem_type, state_dir
 
 # Check ids by setting; any other bad value is jobs.E003, JOBS itself or an unknown key E004.
 IDS = {"REDIS_URL": "jobs.E001", "QUEUES": "jobs.E002", None: "jobs.E004"}
@@ -33,7 +34,26 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="jobs.W001",
             )
         )
-    return errors
+    return errors + check_state_dir(settings.STATE_DIR)
+
+
+def check_state_dir(setting: object) -> list[CheckMessage]:
+    """Warn when workers' lock files would sit on a network file system (flock unreliable)."""
+    if setting is not None and not isinstance(setting, str):
+        return []  # reported by its rule
+    directory = state_dir(setting)
+    kind = filesystem_type(directory)
+    if kind not in NETWORK_FILESYSTEMS:
+        return []
+    return [
+        CheckWarning(
+            f"JOBS['STATE_DIR'] ({directory}) is on a network file system ({kind}): "
+            "workers will not recover a dead predecessor's jobs at start",
+            hint="Use a local directory (an emptyDir volume in Kubernetes); "
+            "its jobs are recovered when its heartbeat expires.",
+            id="jobs.W002",
+        )
+    ]
 
 
 @register(Tags.compatibility)

@@ -118,6 +118,17 @@ def redis_url(key: str, value: Any) -> Problem | None:
     return None
 
 
+def absolute_path(key: str, value: Any) -> Problem | None:
+    """None (the default place) or an absolute path, e.g. a local volume's mount point."""
+    if value is None or (isinstance(value, str) and value.startswith("/") and "\0" not in value):
+        return None
+    return Problem(
+        key,
+        f"JOBS['{key}'] must be an absolute path or None, not {value!r}",
+        "A directory on a local file system, e.g. /run/jobs or an emptyDir volume's mount.",
+    )
+
+
 def queue_list(key: str, value: Any) -> Problem | None:
     hint = 'Entries are "name", "name,weight" or ("name", weight).'
     if isinstance(value, str):
@@ -182,6 +193,10 @@ class JobsSettings:
     # Keep a worker's threads on one CPU core while its jobs are short (Linux; see
     # jobs/worker/affinity.py): GIL hand-offs across cores cost about half its speed.
     PIN_CPU: bool = field(default=True, metadata=rule(boolean))
+    # Where each worker keeps its lock file (jobs/worker/lockfile.py), so a worker that
+    # starts recovers at once the jobs of one that died on this host; None: the system
+    # temp directory's jobs-<uid>. A local file system: flock is unreliable over NFS.
+    STATE_DIR: str | None = field(default=None, metadata=rule(absolute_path))
 
     def queue_names(self) -> list[str]:
         """Names of the configured queues, in configured order, malformed entries skipped."""

@@ -30,6 +30,7 @@ WRONG: dict[str, Any] = {
     "MAIL_QUEUE": 7,
     "EMAIL_TIMEOUT": -1,
     "PIN_CPU": 1,
+    "STATE_DIR": "relative/dir",
 }
 
 

@@ -10,7 +10,8 @@
 - `heartbeat`: this process in Redis, in Sidekiq's format; `stats`: its counters.
 - `poller`: moves due jobs from `schedule` and `retry` onto their queues.
 - `recovery`: jobs of dead processes back to their queues, poison pills to dead;
-  `reconcile`: strays in our own in-progress list put back.
+  `reconcile`: strays in our own in-progress list put back; `predecessors`: at start,
+  at once, the jobs of workers that died on this host, known dead by their `lockfile`.
 - `affinity`: threads share one CPU core while jobs are short (Linux).
 - `joblog`: the one INFO line per finished job, written by a thread of its own.
 """

@@ -2,7 +2,8 @@
 
 1. Announce the process (first heartbeat) before fetching anything, so no other
    worker takes our in-progress list for an orphan's.
-2. Recover orphaned in-progress lists of dead processes: at start, then on
+2. Recover orphaned in-progress lists of dead processes: at start (at once for
+   workers that died on this host, by their lock files: predecessors.py), then on
    every heartbeat; each beat also puts back strays in our own list (reconcile.py).
 3. Run the job supply (fetch, buffer, acker), the processor threads, the poller,
    the heartbeat and (with JOBS["SCHEDULE"]) the recurring runner; outages are
@@ -44,6 +45,7 @@ from jobs.worker.executor import Executor
 from jobs.worker.heartbeat import Heartbeat, process_info
 from jobs.worker.manager import Manager
 from jobs.worker.poller import Poller
+from jobs.worker.predecessors import RestartRecovery
 from jobs.worker.reconcile import Reconciler
 from jobs.worker.recovery import Suspects, recover_orphans, requeue_list
 from jobs.worker.stats import Counters
@@ -92,6 +94,7 @@ class Launcher:
             self.clock,
             settings.HEARTBEAT_TTL,
         )
+        self.restart = RestartRecovery(settings.STATE_DIR, self.identity, self.url)
         self._signals = 0
         # A missing heartbeat must stay missing for two beats plus a reconnect backoff
         # before its list is recovered: after a Redis restart every hash is gone at once.
@@ -106,6 +109,7 @@ class Launcher:
         """Run until stopped; return the exit code."""
         self._install_signal_handlers()
         self._banner()
+        self.restart.hold()  # from now until exit, the kernel vouches that we live
         self._wait_for_redis()
         self._announce()
         if self.affinity is not None:
@@ -142,10 +146,12 @@ class Launcher:
         )
 
     def _announce(self) -> None:
-        """First beat and orphan recovery, before any fetch."""
+        """First beat, then recovery of dead predecessors' and orphans' jobs, before any fetch."""
 
         def step() -> None:
             self.heartbeat.beat()
+            settings = self.options.settings
+            self.restart.recover(self.client, self.clock.now(), settings.MAX_RECOVERIES)
             self._recover(self.clock.now())
 
         redis_loop(step, where="startup", health=self.health, stopping=self.stopping)
@@ -164,6 +170,7 @@ class Launcher:
         now = self.clock.now()
         self._recover(now)
         self.reconciler.check(now)
+        self.restart.touch()
         if signal_name:
             self._remote_signal(signal_name)
 
@@ -232,7 +239,9 @@ class Launcher:
                 "could not clean up in Redis (%s); unfinished jobs will be recovered by another worker",
                 exc,
             )
+            self.restart.release(remove=False)  # our successor here recovers them at start
             return 1
+        self.restart.release(remove=True)
         logger.info("stopped; %d unfinished job(s) pushed back to their queues", requeued)
         return 0
 

@@ -40,6 +40,7 @@ class _Collector(threading.local):
 
 
 _collected = _Collector()
+_PART_TYPES = frozenset({str, bytes, int, float})
 
 
 def write_with_ack(*command: Part | Command) -> None:
@@ -76,6 +77,8 @@ def _checked(parts: tuple[object, ...]) -> Command:
     if not isinstance(name, str) or not name.strip():
         raise TypeError(f"write_with_ack(): the command name must be a str, not {name!r}")
     for part in parts[1:]:
+        if type(part) in _PART_TYPES:  # the common case, checked without isinstance()
+            continue
         if isinstance(part, bool) or not isinstance(part, str | bytes | int | float):
             raise TypeError(
                 f"write_with_ack(): {part!r} is not str, bytes, int or float (in a {name} command)"

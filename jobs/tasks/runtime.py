@@ -15,16 +15,17 @@ from django.dispatch import receiver
 
 from jobs.tasks.compat import BaseTaskBackend, Task, task_backends
 
-_worker: tuple[int, str] = (0, "")
+_worker: list[str] = []  # this process's id, made on first use; a forked child makes its own
 
 
 def worker_id() -> str:
     """This process's id in `worker_ids`: host and pid (the start of its identity)."""
-    global _worker  # noqa: PLW0603  (one id per process)
-    pid = os.getpid()
-    if _worker[0] != pid:
-        _worker = (pid, f"{socket.gethostname()}:{pid}")
-    return _worker[1]
+    if not _worker:
+        _worker.append(f"{socket.gethostname()}:{os.getpid()}")
+    return _worker[0]
+
+
+os.register_at_fork(after_in_child=_worker.clear)
 
 
 def moment(seconds: object) -> datetime | None:

@@ -13,39 +13,11 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
-import time
-from collections.abc import Callable
-from typing import Any
+
+from tests.duel import duel
 
 ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 PASSWORD = "".join(random.Random(9).choice(ALPHABET) for _ in range(4096))  # the test's
-
-
-def duel(first: Callable[[], Any], second: Callable[[], Any], pairs: int) -> dict[str, float]:
-    """Time `pairs` calls of each, alternating, in random order within each pair (in µs).
-
-    The method of tests/security/test_timing.py::duel, so the figures compare.
-    """
-    rng = random.Random(1)
-    times: dict[int, list[float]] = {0: [], 1: []}
-    calls = (first, second)
-    for _ in range(20):  # warm up both paths
-        first(), second()
-    for _ in range(pairs):
-        order = (0, 1) if rng.random() < 0.5 else (1, 0)
-        for which in order:
-            began = time.perf_counter_ns()
-            calls[which]()
-            times[which].append((time.perf_counter_ns() - began) / 1000)
-    quartiles = statistics.quantiles(sorted(times[0] + times[1]), n=4)
-    early, late = statistics.median(times[0]), statistics.median(times[1])
-    return {
-        "early_difference_median_us": early,
-        "late_difference_median_us": late,
-        "difference_us": late - early,
-        "iqr_us": quartiles[2] - quartiles[0],
-    }
 
 
 def main() -> None:
@@ -55,7 +27,13 @@ def main() -> None:
     # Repeated to 1 MiB: memcmp's early exit becomes measurable only on inputs this long.
     secret = PASSWORD.encode() * 256
     early, late = b"#" + secret[1:], secret[:-1] + b"#"
-    result = duel(lambda: secret == early, lambda: secret == late, pairs)
+    early_us, late_us, iqr_us = duel(lambda: secret == early, lambda: secret == late, pairs)
+    result = {
+        "early_difference_median_us": early_us,
+        "late_difference_median_us": late_us,
+        "difference_us": late_us - early_us,
+        "iqr_us": iqr_us,
+    }
     for name, value in result.items():
         print(f"{name:28} {value:10.2f}")
     print(f"{'difference_in_iqr':28} {result['difference_us'] / max(result['iqr_us'], 1e-9):10.3f}")

@@ -27,11 +27,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 import pytest
 import redis
 from django.conf import settings
+from django.test import Client
 from django.test.utils import override_settings
 
 from jobs.redis.connection import make_client, mask_url, reset_clients
@@ -185,3 +186,15 @@ def start_worker(
     yield start
     for worker in started:
         worker.close()
+
+
+@pytest.fixture
+def staff_client(db: None, django_user_model: Any, redis_client: redis.Redis) -> Client:
+    """Logged in to the dashboard as a staff user who may act (tests/dashboard has its own)."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("operator", password=None, is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="change_dashboard"))
+    client = Client()
+    client.force_login(user)
+    return client

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
-from django.contrib.auth.models import Permission
-from django.test import Client
 
 from tests.interop.sidekiq_ruby import RubyClient, RubyWorker, WebUI, missing, missing_web
 
@@ -66,13 +63,3 @@ def web_ui(ruby_sidekiq: None, redis_admin_url: str, tmp_path: Path) -> Iterator
         yield web
     finally:
         web.close()
-
-
-@pytest.fixture
-def staff_client(db: None, django_user_model: Any, redis_client: redis.Redis) -> Client:
-    """Our dashboard, logged in as staff who may act."""
-    user = django_user_model.objects.create_user("operator", password=None, is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="change_dashboard"))
-    client = Client()
-    client.force_login(user)
-    return client

@@ -13,14 +13,13 @@ on this machine (the same method pointed at a leaky `==`) is a measurement, not 
 from __future__ import annotations
 
 import random
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 
+import tests.duel
 from jobs.dashboard import auth
 from tests.dashboard.conftest import BASIC_USER, basic_header
 from tests.figures import Profile, Reporter
@@ -32,26 +31,13 @@ BAND = 0.5  # of the interquartile range of all attempts
 
 
 def duel(first: Callable[[], Any], second: Callable[[], Any], pairs: int) -> dict[str, float]:
-    """Time `pairs` calls of each, alternating, in random order within each pair (in µs)."""
-    rng = random.Random(1)
-    times: dict[int, list[float]] = {0: [], 1: []}
-    calls = (first, second)
-    for _ in range(20):  # warm up both paths
-        first(), second()
-    for _ in range(pairs):
-        order = (0, 1) if rng.random() < 0.5 else (1, 0)
-        for which in order:
-            began = time.perf_counter_ns()
-            calls[which]()
-            times[which].append((time.perf_counter_ns() - began) / 1000)
-    everything = sorted(times[0] + times[1])
-    quartiles = statistics.quantiles(everything, n=4)
-    first_median, second_median = statistics.median(times[0]), statistics.median(times[1])
+    """Time `pairs` calls of each (tests/duel.py), named as this test reports them."""
+    none, all_but_one, iqr = tests.duel.duel(first, second, pairs)
     return {
-        "none_median_us": first_median,
-        "all_but_one_median_us": second_median,
-        "difference_us": second_median - first_median,
-        "iqr_us": quartiles[2] - quartiles[0],
+        "none_median_us": none,
+        "all_but_one_median_us": all_but_one,
+        "difference_us": all_but_one - none,
+        "iqr_us": iqr,
     }
 
 

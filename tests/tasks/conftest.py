@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 import redis
-from django.test import Client
 
 from jobs.redis import keys
 
@@ -28,15 +26,3 @@ def make_retries_due(client: redis.Redis) -> int:
     if members:
         client.zadd("retry", dict.fromkeys(members, 0), xx=True)
     return len(members)
-
-
-@pytest.fixture
-def staff_client(db: None, django_user_model: Any, redis_client: redis.Redis) -> Client:
-    """Logged in to the dashboard as a staff user who may act."""
-    from django.contrib.auth.models import Permission
-
-    user = django_user_model.objects.create_user("operator", password=None, is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="change_dashboard"))
-    client = Client()
-    client.force_login(user)
-    return client

@@ -125,15 +125,21 @@ class Fetcher:
         for thread in self._threads:
             thread.join(timeout)
 
-    def ack_and_fetch(self, acks: list[Command], want: int = 1) -> list[bytes]:
+    def ack_and_fetch(
+        self, acks: list[Command], want: int = 1, writes: tuple[Command, ...] = ()
+    ) -> list[bytes]:
         """Send `acks` (acker.ack_command) and take up to `want` jobs, in one round trip.
 
-        Raises RedisError; then the acks may or may not be written (sending an LREM
-        again is harmless) and a fetched job may sit in our list unseen (reconcile.py).
+        With `writes` (jobs.completion), the acks and the writes go in one MULTI, so
+        they land together. Raises RedisError; then the acks may or may not be written
+        (sending an LREM again is harmless) and a fetched job may sit in our list unseen
+        (reconcile.py).
         """
         fetch = self.fetching.is_set()
+        if writes:
+            acks = [("MULTI",), *acks, *writes, ("EXEC",)]
         count = len(acks)
-        commands = acks  # a list the caller made for this call: extended in place
+        commands = acks  # a list made for this call: extended in place
         if fetch:
             commands += self._fetch_commands(want)
         if not commands:
@@ -142,11 +148,13 @@ class Fetcher:
         try:
             replies = lane.call(commands)
         except NoScriptError:
-            # A restarted or flushed Redis forgot the script: load it and send again.
-            # Safe to resend: the NOSCRIPT error came back for the fetch alone, the
-            # LREMs before it ran, and a second LREM of the same job removes nothing.
+            # A restarted or flushed Redis forgot the script: load it and fetch again.
+            # The NOSCRIPT error came back for the fetch alone: the acks and writes
+            # before it ran, so only the fetch is sent again.
             self._sha = lane.load_script(str(self._script.script))
-            replies = lane.call(commands)
+            replies = [None] * count + lane.call(self._fetch_commands(want))
+        if writes:
+            _log_failed_writes(replies[count - 1])
         if not fetch:
             return []
         if self._single_queue is not None:
@@ -212,3 +220,10 @@ class Fetcher:
                     self.give_back([cast(bytes, job)])
         finally:
             client.close()
+
+
+def _log_failed_writes(executed: object) -> None:
+    """Say in the log which writes of a MULTI failed in Redis (the acks went through)."""
+    for reply in executed if isinstance(executed, list) else ():
+        if isinstance(reply, redis.ResponseError):
+            logger.error("a write a finished job asked for failed in Redis: %s", reply)

@@ -14,17 +14,18 @@ finished and returns its next one. Behind it:
 3. Giving back: extras no thread took within STASH_MAX_WAIT go back to the head
    of their queues (`give_back_stale`, called by the watchdog); so do jobs
    fetched after `quiet()`, and every job still in the buffer at a stop.
-4. Acks (where a job is acked): a plain ack rides the thread's next fetch. It
+4. Acks (where a job is acked): an ack rides the thread's next fetch, in one
+   MULTI with the writes the job asked for (jobs.completion), if any. It
    goes to the acker (acker.py, which batches, and builds every ack command)
    instead when the thread's next job came from the buffer or its fetch failed,
-   when the job is retried or dead (an atomic move), or when it carries
-   writes (jobs.completion.write_with_ack), which go in the same MULTI.
+   or when the job is retried or dead (an atomic move, writes in its MULTI).
 5. What the process holds (`held()`: each thread's hand, the buffer, the acker),
    so the reconciler can tell our jobs from strays in our in-progress list.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +38,8 @@ from jobs.runtime.health import Backoff, RedisHealth
 from jobs.worker.acker import Acker, ack_command
 from jobs.worker.buffer import WorkBuffer
 from jobs.worker.fetch import PREFETCH, Fetcher
+
+logger = logging.getLogger("jobs.worker")
 
 # A job that took less than this (wall seconds) is short. Only after a short job does a
 # thread prefetch (the extras then wait for a thread about to get free, not behind long
@@ -57,7 +60,8 @@ class Hand:
     def __init__(self, supply: JobSupply, thread: threading.Thread) -> None:
         self._supply = supply
         self._thread = thread
-        self.done: list[bytes] = []  # finished plain acks, sent with the next fetch
+        # Finished jobs to acknowledge (and their writes), sent with the next fetch.
+        self.done: list[Completion] = []
         self.want = 1  # jobs to ask for in the next fetch, while jobs are short
         self.short = False  # the thread's last job took under SHORT_JOB
 
@@ -66,14 +70,16 @@ class Hand:
         if took is not None:
             self.short = is_short(took)
         if finished is not None:
-            if finished.kind == "ack" and not finished.writes:
-                self.done.append(finished.raw)
+            if finished.kind == "ack":
+                self.done.append(finished)
             else:
                 self._supply.acker.submit(finished)
         raw = self._supply._next(self)
         # One tuple, replaced whole: the reconciler reads it from another thread.
         self._supply._hands[self._thread] = (
-            (*self.done, raw) if raw is not None else tuple(self.done)
+            (*(done.raw for done in self.done), raw)
+            if raw is not None
+            else tuple(done.raw for done in self.done)
         )
         return raw
 
@@ -166,20 +172,9 @@ class JobSupply:
             # this job: a thread holds at most one finished job unacknowledged.
             self._hand_over_acks(hand)
             return raw
-        acks = [ack_command(self.inprogress, done) for done in hand.done]
-        try:
-            jobs = self.fetcher.ack_and_fetch(acks, hand.want if hand.short else 1)
-        except redis.RedisError as exc:
-            self.health.failed(exc, "fetch")
-            self._hand_over_acks(hand)  # the acker retries until Redis is back
-            hand.want = 1
-            self._closed.wait(self._backoff.next())
+        jobs = self._ack_and_fetch(hand)
+        if jobs is None:
             return None
-        hand.done.clear()
-        self.health.succeeded()
-        self._backoff.reset()
-        # A full fetch says the queue is deep: take more next time; anything less, one.
-        hand.want = min(hand.want * 2, PREFETCH) if hand.short and len(jobs) >= hand.want else 1
         if jobs:
             if len(jobs) > 1:
                 self.buffer.stash(jobs[1:])
@@ -192,9 +187,36 @@ class JobSupply:
             return self.fetcher.keep_one(waited)
         return None
 
+    def _ack_and_fetch(self, hand: Hand) -> list[bytes] | None:
+        """The hand's acks and a fetch in one round trip: the jobs, or None on an error."""
+        acks = [ack_command(self.inprogress, done.raw) for done in hand.done]
+        writes = tuple(write for done in hand.done for write in done.writes)
+        try:
+            jobs = self.fetcher.ack_and_fetch(acks, hand.want if hand.short else 1, writes)
+        except redis.RedisError as exc:
+            if writes and isinstance(exc, redis.ResponseError):
+                # Redis refused a write (EXECABORT), so nothing of the MULTI ran: the
+                # acker acknowledges these jobs without the writes it cannot send, and
+                # logs why. A job fetched in the same round trip is a stray until the
+                # reconciler puts it back (a refused write is a bug, not an outage).
+                logger.warning("writes of a finished job refused (%s); the acker takes over", exc)
+                self._hand_over_acks(hand)
+                return None
+            self.health.failed(exc, "fetch")
+            self._hand_over_acks(hand)  # the acker retries until Redis is back
+            hand.want = 1
+            self._closed.wait(self._backoff.next())
+            return None
+        hand.done.clear()
+        self.health.succeeded()
+        self._backoff.reset()
+        # A full fetch says the queue is deep: take more next time; anything less, one.
+        hand.want = min(hand.want * 2, PREFETCH) if hand.short and len(jobs) >= hand.want else 1
+        return jobs
+
     def _hand_over_acks(self, hand: Hand) -> None:
-        for raw in hand.done:
-            self.acker.submit(Completion(raw))
+        for done in hand.done:
+            self.acker.submit(done)
         hand.done.clear()
 
     def _wait_in_redis(self) -> bytes | None:

@@ -102,7 +102,7 @@ def test_a_plain_ack_rides_the_next_fetch(redis_client: redis.Redis, make: Make)
     assert supply.held() == [second]
 
 
-def test_retries_and_completions_with_writes_go_to_the_acker(
+def test_retries_go_to_the_acker_and_writes_ride_the_next_fetch(
     redis_client: redis.Redis, make: Make
 ) -> None:
     supply = make()
@@ -114,13 +114,34 @@ def test_retries_and_completions_with_writes_go_to_the_acker(
     two = hand.next(Completion(one, "retry", "record", 5.0), SHORT)
     assert two is not None
     three = hand.next(Completion(two, writes=(("HSET", "r:2", "n", 2),)), SHORT)
-    assert sorted(map(jid, supply.held())) == ["j1", "j2", "j3"]
+    # j2's ack and its write went in one MULTI with the fetch of j3; j1's retry waits.
+    assert redis_client.hget("r:2", "n") == b"2"
+    assert in_progress(redis_client) == ["j1", "j3"]
+    assert sorted(map(jid, supply.held())) == ["j1", "j3"]
     supply.acker.start()
     assert supply.acker.flush(5.0)
     assert in_progress(redis_client) == ["j3"]
     assert redis_client.zscore(keys.RETRY, "record") == 5.0
-    assert redis_client.hget("r:2", "n") == b"2"
     assert supply.held() == [three]
+
+
+def test_refused_writes_leave_the_ack_to_the_acker(
+    redis_client: redis.Redis, make: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    supply = make()
+    supply.fetcher.start()
+    enqueue(redis_client, 1, 2)
+    hand = supply.hand()
+    one = hand.next(None)
+    assert one is not None
+    # HSET with a key and no field: Redis refuses it when queued, so EXEC aborts.
+    assert hand.next(Completion(one, writes=(("HSET", "r:1"),)), SHORT) is None
+    assert not supply.health.down, "a refused write is not an outage"
+    supply.acker.start()
+    assert supply.acker.flush(5.0)
+    assert "j1" not in in_progress(redis_client), "acknowledged without its writes"
+    assert not redis_client.exists("r:1")
+    assert "refused" in caplog.text
 
 
 def test_prefetch_ramps_up_while_jobs_are_short_and_full(
@@ -231,7 +252,7 @@ def test_a_failed_fetch_hands_the_acks_to_the_acker(make: Make) -> None:
     supply = make(client=down)
     supply.fetcher.fetching.set()
     hand = supply.hand()
-    hand.done.append(job(1))
+    hand.done.append(Completion(job(1)))
     hand.want = 4
     assert hand.next(Completion(job(2)), SHORT) is None
     assert supply.health.down

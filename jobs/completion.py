@@ -6,8 +6,9 @@ dead, drop); the worker's job supply (jobs/worker/supply.py) writes it to Redis.
 A job may ask for extra writes that belong with its outcome (a task result, a
 status) by calling `write_with_ack(...)` from `perform()`. They are collected per
 thread, attached to the job's Completion by the processor (`take_writes()`), and
-sent in the same MULTI as the job's ack or move: never before the outcome is
-decided, and never lost once the ack is written.
+sent in the same round trip as the job's ack or move, ahead of it (in the MULTI
+of a retry or dead move): never before the outcome is decided, and never lost
+once the ack is written.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class Completion(NamedTuple):
     kind: Kind = "ack"
     member: str = ""  # the record for retry/dead
     score: float = 0.0  # retry: when; dead: time of death
-    writes: tuple[Command, ...] = ()  # sent in the same transaction as the ack or move
+    writes: tuple[Command, ...] = ()  # sent with the ack or move, never after it
 
 
 class _Collector(threading.local):
@@ -44,7 +45,7 @@ _PART_TYPES = frozenset({str, bytes, int, float})
 
 
 def write_with_ack(*command: Part | Command) -> None:
-    """Send this Redis command with the running job's ack (in the same MULTI).
+    """Send this Redis command with the running job's ack (same round trip, just before it).
 
     Call it from a job's `perform()` on a worker thread, as `write_with_ack("HSET",
     key, "status", "SUCCESSFUL")` or with the command as one tuple. Parts must be

@@ -130,14 +130,15 @@ class Fetcher:
     ) -> list[bytes]:
         """Send `acks` (acker.ack_command) and take up to `want` jobs, in one round trip.
 
-        With `writes` (jobs.completion), the acks and the writes go in one MULTI, so
-        they land together. Raises RedisError; then the acks may or may not be written
-        (sending an LREM again is harmless) and a fetched job may sit in our list unseen
-        (reconcile.py).
+        `writes` (jobs.completion) go first: Redis runs a round trip's commands in
+        order, and a send cut short (a kill -9) can only lose its end, so an ack never
+        lands without the writes before it. Raises RedisError; then the acks may or may
+        not be written (sending an LREM again is harmless) and a fetched job may sit in
+        our list unseen (reconcile.py).
         """
         fetch = self.fetching.is_set()
         if writes:
-            acks = [("MULTI",), *acks, *writes, ("EXEC",)]
+            acks = [*writes, *acks]
         count = len(acks)
         commands = acks  # a list made for this call: extended in place
         if fetch:
@@ -153,8 +154,6 @@ class Fetcher:
             # before it ran, so only the fetch is sent again.
             self._sha = lane.load_script(str(self._script.script))
             replies = [None] * count + lane.call(self._fetch_commands(want))
-        if writes:
-            _log_failed_writes(replies[count - 1])
         if not fetch:
             return []
         if self._single_queue is not None:
@@ -220,10 +219,3 @@ class Fetcher:
                     self.give_back([cast(bytes, job)])
         finally:
             client.close()
-
-
-def _log_failed_writes(executed: object) -> None:
-    """Say in the log which writes of a MULTI failed in Redis (the acks went through)."""
-    for reply in executed if isinstance(executed, list) else ():
-        if isinstance(reply, redis.ResponseError):
-            logger.error("a write a finished job asked for failed in Redis: %s", reply)

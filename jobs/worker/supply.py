@@ -14,8 +14,8 @@ finished and returns its next one. Behind it:
 3. Giving back: extras no thread took within STASH_MAX_WAIT go back to the head
    of their queues (`give_back_stale`, called by the watchdog); so do jobs
    fetched after `quiet()`, and every job still in the buffer at a stop.
-4. Acks (where a job is acked): an ack rides the thread's next fetch, in one
-   MULTI with the writes the job asked for (jobs.completion), if any. It
+4. Acks (where a job is acked): an ack rides the thread's next fetch, after the
+   writes the job asked for (jobs.completion), if any. It
    goes to the acker (acker.py, which batches, and builds every ack command)
    instead when the thread's next job came from the buffer or its fetch failed,
    or when the job is retried or dead (an atomic move, writes in its MULTI).
@@ -195,11 +195,11 @@ class JobSupply:
             jobs = self.fetcher.ack_and_fetch(acks, hand.want if hand.short else 1, writes)
         except redis.RedisError as exc:
             if writes and isinstance(exc, redis.ResponseError):
-                # Redis refused a write (EXECABORT), so nothing of the MULTI ran: the
-                # acker acknowledges these jobs without the writes it cannot send, and
-                # logs why. A job fetched in the same round trip is a stray until the
-                # reconciler puts it back (a refused write is a bug, not an outage).
-                logger.warning("writes of a finished job refused (%s); the acker takes over", exc)
+                # Redis refused a write (a bug, not an outage): the acker writes these
+                # acks again with their writes in one MULTI, and acknowledges a job
+                # without the writes Redis refuses, saying so. A job fetched in the same
+                # round trip is a stray until the reconciler puts it back.
+                logger.warning("a finished job's write failed (%s); the acker takes over", exc)
                 self._hand_over_acks(hand)
                 return None
             self.health.failed(exc, "fetch")

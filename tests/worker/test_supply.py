@@ -114,7 +114,7 @@ def test_retries_go_to_the_acker_and_writes_ride_the_next_fetch(
     two = hand.next(Completion(one, "retry", "record", 5.0), SHORT)
     assert two is not None
     three = hand.next(Completion(two, writes=(("HSET", "r:2", "n", 2),)), SHORT)
-    # j2's ack and its write went in one MULTI with the fetch of j3; j1's retry waits.
+    # j2's write and its ack went with the fetch of j3, in that order; j1's retry waits.
     assert redis_client.hget("r:2", "n") == b"2"
     assert in_progress(redis_client) == ["j1", "j3"]
     assert sorted(map(jid, supply.held())) == ["j1", "j3"]
@@ -134,14 +134,14 @@ def test_refused_writes_leave_the_ack_to_the_acker(
     hand = supply.hand()
     one = hand.next(None)
     assert one is not None
-    # HSET with a key and no field: Redis refuses it when queued, so EXEC aborts.
+    # HSET with a key and no field: Redis refuses it.
     assert hand.next(Completion(one, writes=(("HSET", "r:1"),)), SHORT) is None
     assert not supply.health.down, "a refused write is not an outage"
     supply.acker.start()
     assert supply.acker.flush(5.0)
     assert "j1" not in in_progress(redis_client), "acknowledged without its writes"
     assert not redis_client.exists("r:1")
-    assert "refused" in caplog.text
+    assert "write failed" in caplog.text
 
 
 def test_prefetch_ramps_up_while_jobs_are_short_and_full(

@@ -81,6 +81,13 @@ def read_retry_count(fields: Mapping[str, Any]) -> int | None:
     return value if type(value) is int else None
 
 
+def display_name(payload: Mapping[str, Any]) -> str:
+    """What logs show: Sidekiq's `display_class` or `wrapped` (a task's or an ActiveJob's
+    own name) when it is a str, else the registered `class`."""
+    shown = payload.get("display_class") or payload.get("wrapped") or payload.get("class")
+    return shown if type(shown) is str else "(unreadable)"
+
+
 class JobPayload(dict[str, Any]):
     """A payload read from Redis whose `class`, `args`, `jid` and `queue` were checked.
 
@@ -114,6 +121,11 @@ class JobPayload(dict[str, Any]):
         queue = property(methodcaller("get", "queue", "default"))
 
     retry_count = property(read_retry_count, doc="Retries run so far (see read_retry_count).")
+
+    @property
+    def display_name(self) -> str:
+        """What logs show of this job (see `display_name()`)."""
+        return display_name(self)
 
 
 def loads(raw: bytes | str) -> JobPayload:

@@ -25,7 +25,7 @@ from jobs.execution import perform, resolve, timeout_of
 from jobs.execution import prepare as prepare_run
 from jobs.job import Job
 from jobs.moves import unreadable_record
-from jobs.payload import JobPayload, Payload, dumps, loads
+from jobs.payload import JobPayload, Payload, display_name, dumps, loads
 from jobs.retry import decide, record_failure
 from jobs.runtime.clock import Clock
 from jobs.worker import joblog
@@ -74,7 +74,7 @@ class Executor:
             perform(job, payload.args)
         except Discard as exc:
             self.counters.add(processed=1)
-            logger.info("%s jid=%s discarded itself", payload.klass, job.jid)
+            logger.info("%s jid=%s discarded itself", payload.display_name, job.jid)
             if signals.job_discarded.receivers:
                 signals.job_discarded.send(sender=cls, payload=payload, exception=exc)
             return Completion(raw, writes=take_writes())
@@ -86,9 +86,11 @@ class Executor:
         self.counters.add(processed=1)
         if self._log_info:
             if self._joblog is not None:
-                self._joblog.done(payload.klass, job.jid, elapsed * 1000)
+                self._joblog.done(payload.display_name, job.jid, elapsed * 1000)
             else:
-                logger.info("%s jid=%s done: %.1f ms", payload.klass, job.jid, elapsed * 1000)
+                logger.info(
+                    "%s jid=%s done: %.1f ms", payload.display_name, job.jid, elapsed * 1000
+                )
         if signals.job_succeeded.receivers:
             signals.job_succeeded.send(sender=cls, payload=payload, duration=elapsed)
         return Completion(raw, writes=take_writes())
@@ -111,7 +113,7 @@ class Executor:
         cls = type(job)
         if signals.job_failed.receivers:
             signals.job_failed.send(sender=cls, payload=record, exception=exc)
-        what = f"{payload['class']} jid={job.jid} failed after {elapsed * 1000:.1f} ms"
+        what = f"{display_name(payload)} jid={job.jid} failed after {elapsed * 1000:.1f} ms"
         if decision.verdict == "retry":
             retry_queue = record.get("retry_queue")
             if isinstance(retry_queue, str) and retry_queue:

@@ -91,6 +91,7 @@ class Launcher:
             self.counters,
             self.clock,
             settings.HEARTBEAT_TTL,
+            solo=self.supply.solo,
         )
         self._signals = 0
         # A missing heartbeat must stay missing for two beats plus a reconnect backoff

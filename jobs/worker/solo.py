@@ -40,8 +40,8 @@ from jobs.redis.scripts import script
 SOLO_PATIENCE = 30.0
 # Seconds after a drain gave up before suspects start another.
 SOLO_BACKOFF = 300.0
-# Seconds a waiting thread sleeps between looks (it is woken sooner by any change).
-TURN_WAIT = 0.05
+# Seconds a waiting thread sleeps between looks (any change wakes it sooner).
+TURN_WAIT = 0.25
 
 
 class SoloGate:

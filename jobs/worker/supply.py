@@ -118,7 +118,7 @@ class JobSupply:
         self.fetcher = Fetcher(client, url, identity, order, self.buffer, health)
         self.acker = Acker(client, identity, health)
         self.inprogress = self.fetcher.inprogress
-        self.solo = SoloGate(client, identity, order)
+        self.solo = SoloGate(client, identity, order, now)
         self._backoff = Backoff()  # shared by the threads: one outage, one schedule
         self._closed = threading.Event()  # set by close(): cuts backoff sleeps short
         # The jobs each thread holds from their fetch until their ack is sent; written

@@ -221,3 +221,21 @@ def test_the_heartbeat_reports_the_suspects_of_our_queues(
     suspect(redis_client, "s", queue="low")
     assert beat.beat() is None
     assert supply.solo.wanted
+
+
+def test_a_suspect_whose_fetch_reply_was_lost_is_handed_out_again(
+    redis_client: redis.Redis, make: Make
+) -> None:
+    supply = make("default")
+    suspect(redis_client, "lost", "next")
+    lost = job("lost")
+    # As if a solo fetch ran in Redis but its reply never came back: moved and named.
+    redis_client.rpop(keys.suspects("default"))
+    redis_client.lpush(INPROGRESS, lost)
+    redis_client.lpush(MARKER, lost)
+    supply.solo.seen(1)
+    hand = supply.hand()
+    assert hand.next(None) == lost, "it never ran: it runs now, alone and still named"
+    assert redis_client.lrange(MARKER, 0, -1) == [lost]
+    assert redis_client.lrange(INPROGRESS, 0, -1) == [lost]
+    assert jid(hand.next(Completion(lost), 0.001)) == "next"

@@ -138,3 +138,72 @@ def test_poison_pills_blame_only_themselves(
     assert tally.unexpected == 0
     assert exit_codes == [0] * len(exit_codes)
     assert not list(redis_client.scan_iter(keys.inprogress("*")))
+
+
+def runs_by_process(ledger: Ledger) -> dict[int, list[tuple[float, float, str, str]]]:
+    """(start, end, jid, tag) of every completed run, by worker pid."""
+    ends: dict[tuple[str, int], list[float]] = {}
+    for jid, at, pid, _, _ in ledger.events("end"):
+        ends.setdefault((jid, pid), []).append(at)
+    runs: dict[int, list[tuple[float, float, str, str]]] = {}
+    for jid, at, pid, _, tag in ledger.events("start"):
+        pending = ends.get((jid, pid))
+        if pending:
+            runs.setdefault(pid, []).append((at, pending.pop(0), jid, tag))
+    return runs
+
+
+def overlapping(runs: dict[int, list[tuple[float, float, str, str]]], tag: str) -> list[str]:
+    """Runs tagged `tag` that another run of the same process overlapped."""
+    found: list[str] = []
+    for process_runs in runs.values():
+        for start, end, jid, run_tag in process_runs:
+            if run_tag != tag:
+                continue
+            if any(other != jid and s < end and e > start for s, e, other, _ in process_runs):
+                found.append(jid)
+    return found
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("queues", [["-q", "default"], []], ids=["one queue", "several queues"])
+def test_busy_workers_run_suspects_alone_and_soon(
+    queues: list[str],
+    redis_client: redis.Redis,
+    start_worker: WorkerFactory,
+    ledger: Ledger,
+    profile: Profile,
+    figures: Reporter,
+) -> None:
+    stream = profile.pick(8000, 30_000)
+    fleet = Fleet(start_worker, redis_client, 2, ["-c", str(THREADS), *queues], ledger.env)
+    fleet.start()
+    for start in range(0, stream, 1000):
+        LedgerJob.perform_bulk([[1, "stream"]] * min(1000, stream - start))
+    # Suspects as recovery leaves them, pushed in while both workers are busy.
+    wait_for(lambda: ledger.ended("stream") >= 200, 60, "the stream to flow")
+    held = LedgerJob.set(queue="held").perform_bulk([[50, "suspect"]] * 6)
+    for _ in held:
+        redis_client.lmove(keys.queue("held"), keys.suspects("default"), "RIGHT", "LEFT")
+    pushed = time.time()
+    wait_for(lambda: ledger.ended("suspect") == len(held), 60, "the suspects to run")
+    ran_all = max(at for _, at, _, _, tag in ledger.events("end") if tag == "suspect") - pushed
+    left = stream - ledger.ended("stream")
+    wait_for(lambda: ledger.ended("stream") == stream, 120, "the stream to end")
+    exit_codes = fleet.stop()
+    alone_violations = overlapping(runs_by_process(ledger), "suspect")
+    figures(
+        "suspects under load",
+        stream=stream,
+        suspects=len(held),
+        all_suspects_ran_s=round(ran_all, 2),
+        stream_left_then=left,
+        overlapped_suspect_runs=len(alone_violations),
+        queues=" ".join(queues) or "all",
+    )
+    assert left > 0, "the stream had ended before the suspects ran: not a busy worker"
+    assert ran_all < 10, "suspects waited too long for a solo turn"
+    assert alone_violations == [], "a suspect ran beside another job in its process"
+    assert ledger.tally(held, "suspect").duplicates == 0
+    assert exit_codes == [0, 0]
+    assert redis_client.llen(keys.suspects("default")) == 0

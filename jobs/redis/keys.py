@@ -51,6 +51,16 @@ def inprogress(identity: str) -> str:
     return PREFIX + "inprogress:" + identity
 
 
+def suspects(queue: str) -> str:
+    """Jobs of `queue` a worker died beside, unblamed: each runs alone next (jobs/worker/solo.py)."""
+    return PREFIX + "suspects:" + queue
+
+
+def solo(identity: str) -> str:
+    """The job process `identity` runs alone now, if any: its death is blamed on that job."""
+    return PREFIX + "solo:" + identity
+
+
 def recurring(suffix: str) -> str:
     """Private keys of the recurring-jobs scheduler."""
     return PREFIX + "recurring:" + suffix

@@ -9,7 +9,9 @@
   Sidekiq's "Processor" is the thread; ours are the manager's processor threads.
 - `heartbeat`: this process in Redis, in Sidekiq's format; `stats`: its counters.
 - `poller`: moves due jobs from `schedule` and `retry` onto their queues.
-- `recovery`: jobs of dead processes back to their queues, poison pills to dead;
+- `recovery`: finds dead processes and recovers their jobs; `blame`: the job a worker
+  died running alone is blamed (a poison pill to dead at last), the others become
+  suspects; `solo`: the supply's solo mode, where suspects run alone;
   `reconcile`: strays in our own in-progress list put back; `predecessors`: at start,
   at once, the jobs of workers that died on this host, known dead by their `lockfile`.
 - `affinity`: threads share one CPU core while jobs are short (Linux).

@@ -6,7 +6,9 @@ Every few seconds, in one MULTI:
    running jobs;
 3. refresh the `<identity>` hash (info, busy, beat, rtt_us, quiet, rss) with a
    TTL: when it expires, other workers recover our in-progress list;
-4. pop one signal a dashboard left in `<identity>-signals`.
+4. pop one signal a dashboard left in `<identity>-signals`;
+5. read the length of the suspects lists of our queues, for solo mode
+   (jobs/worker/solo.py): no round trip of its own.
 The beat time is Redis-server time (one TIME call, which also measures the RTT).
 The thread beats every HEARTBEAT_INTERVAL through outages (jobs.runtime.loop); after
 each beat the launcher recovers orphans, reconciles, and acts on the popped signal.
@@ -50,6 +52,14 @@ class Workload(Protocol):
     def running(self) -> list[tuple[str, Running]]: ...
 
 
+class SuspectWatch(Protocol):
+    """Who wants to know how many suspects wait in our queues (the supply's solo gate)."""
+
+    watched: tuple[str, ...]  # the suspects lists to measure
+
+    def seen(self, waiting: int) -> None: ...
+
+
 class Heartbeat:
     """Writes one beat (`beat()`), or one every `interval` seconds in a thread (`start()`)."""
 
@@ -62,8 +72,10 @@ class Heartbeat:
         counters: Counters,
         clock: Clock,
         ttl: int,
+        solo: SuspectWatch | None = None,
     ) -> None:
         self.client = client
+        self.solo = solo
         self.identity = identity
         self.info = json.dumps(info, separators=(",", ":"))
         self.concurrency = int(info.get("concurrency") or 0)
@@ -85,7 +97,10 @@ class Heartbeat:
         except redis.RedisError:
             self.counters.add(processed, failed)
             raise
-        signal = results[-2]
+        watched = len(self.solo.watched) if self.solo is not None else 0
+        if self.solo is not None:
+            self.solo.seen(sum(int(n) for n in results[len(results) - watched :]))
+        signal = results[-2 - watched]
         return signal.decode("utf-8", "replace") if isinstance(signal, bytes) else None
 
     def start(
@@ -134,6 +149,8 @@ class Heartbeat:
         pipe.expire(self.identity, self.ttl)
         pipe.rpop(keys.process_signals(self.identity))
         pipe.sadd(keys.WORKERS, self.identity)
+        for key in self.solo.watched if self.solo is not None else ():
+            pipe.llen(key)
         results: list[Any] = pipe.execute()
         return results
 

@@ -93,6 +93,7 @@ class Launcher:
             self.counters,
             self.clock,
             settings.HEARTBEAT_TTL,
+            solo=self.supply.solo,
         )
         self.restart = RestartRecovery(settings.STATE_DIR, self.identity, self.url)
         self._signals = 0

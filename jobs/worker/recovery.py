@@ -2,11 +2,12 @@
 
 1. A process is dead when its `<identity>` hash (refreshed by its heartbeat with
    a TTL) has expired, judged by Redis itself, so no two clocks are compared.
-2. Each job in a dead process's in-progress list is pushed back to the head of
-   its queue by a script that removes it from the list in the same step, so two
-   recoverers racing never push it twice.
-3. A job that was in progress each of the last MAX_RECOVERIES times its worker
-   died is a poison pill: it goes to the dead set instead of running again.
+2. Its jobs are recovered by blame.py: the one it was running alone (if any) is
+   blamed, every other one goes unblamed to the suspects, to run alone next; a
+   job blamed MAX_RECOVERIES times is a poison pill and goes to the dead set.
+3. At a stop, our own unfinished jobs go back to the head of their queues (the
+   one we ran alone, back to the suspects), each by a script that removes it
+   from the list in the same step, so nothing is pushed twice.
 """
 
 from __future__ import annotations
@@ -20,27 +21,42 @@ import redis
 
 from jobs.exceptions import InvalidPayload
 from jobs.moves import kill, unreadable_record
-from jobs.payload import JobPayload, Payload, dumps, loads, whole
+from jobs.payload import JobPayload, dumps, loads, whole
 from jobs.redis import keys
 from jobs.redis.scripts import script
+from jobs.worker.blame import RECOVERIES, quarantine, read_dead, recover_dead, to_suspects
 
 logger = logging.getLogger("jobs.worker")
-
-RECOVERIES = "recoveries"  # payload field: times a worker died under this job
 
 
 def requeue_list(
     client: redis.Redis, list_key: str, now: float, *, died: bool, max_recoveries: int
 ) -> tuple[int, int]:
-    """Push every job of `list_key` back to its queue; return (requeued, sent to dead)."""
-    requeued = killed = 0
-    for raw in cast(list[bytes], client.lrange(list_key, 0, -1)):
-        moved, dead = requeue_one(
-            client, list_key, raw, now, died=died, max_recoveries=max_recoveries
-        )
-        requeued += moved
-        killed += dead
-    return requeued, killed
+    """Recover (`died`) or put back the jobs of an in-progress list; (moved, sent to dead).
+
+    `died`: its process is dead; blame.recover_dead decides (moved = to the suspects).
+    Else (our own stop): every job back to its queue, the solo job to the suspects.
+    Either way the process's solo marker is read and cleared with the list.
+    """
+    identity = list_key.removeprefix(keys.inprogress(""))
+    if died:
+        return recover_dead(client, identity, now, max_recoveries)
+    return return_unfinished(client, identity), 0
+
+
+def return_unfinished(client: redis.Redis, identity: str) -> int:
+    """At a stop: our unfinished jobs back to their queues (the solo job to the suspects)."""
+    alone, listed = read_dead(client, identity)
+    list_key = keys.inprogress(identity)
+    moved = 0
+    for raw in listed:
+        if raw == alone:
+            alone = None
+            moved += to_suspects(client, list_key, raw, raw, _queue_of(raw))
+        else:
+            moved += push_back(client, list_key, raw)
+    client.delete(keys.solo(identity))
+    return moved
 
 
 def requeue_one(
@@ -65,7 +81,8 @@ def requeue_one(
     if died:
         count = (whole(payload.get(RECOVERIES)) or 0) + 1
         if count >= max_recoveries:
-            return 0, _poison(client, list_key, raw, payload, count, now)
+            message = f"worker died {count} times while running this job"
+            return 0, quarantine(client, list_key, raw, payload, count, message, now)
         payload[RECOVERIES] = count
     return push_back(client, list_key, raw, payload), 0
 
@@ -80,10 +97,7 @@ def push_back(
     parks them in the dead set).
     """
     if payload is None:
-        try:
-            queue = loads(raw).queue
-        except InvalidPayload:
-            queue = "default"
+        queue = _queue_of(raw)
         member: bytes | str = raw
     else:
         queue, member = payload.queue, dumps(payload)
@@ -94,31 +108,12 @@ def push_back(
     return moved
 
 
-def _poison(
-    client: redis.Redis,
-    list_key: str,
-    raw: bytes | str,
-    payload: JobPayload,
-    count: int,
-    now: float,
-) -> int:
-    record: Payload = dict(payload)
-    record.update(
-        {
-            RECOVERIES: count,
-            "error_class": "WorkerDied",
-            "error_message": f"worker died {count} times while running this job",
-            "failed_at": now,
-        }
-    )
-    record.setdefault("retry_count", 0)
-    logger.warning(
-        "poison pill: %s jid=%s killed its worker %d times; moved to dead",
-        payload.klass,
-        payload.jid,
-        count,
-    )
-    return kill(client, list_key, "list", [(raw, dumps(record))], now).moved
+def _queue_of(raw: bytes | str) -> str:
+    """The queue of a job (`default` when unreadable: the worker that fetches it parks it in dead)."""
+    try:
+        return loads(raw).queue
+    except InvalidPayload:
+        return "default"
 
 
 Key = TypeVar("Key", bound=Hashable)
@@ -179,7 +174,8 @@ def recover_orphans(
         client.srem(keys.PROCESSES, owner)
         if requeued or killed:
             logger.warning(
-                "recovered %d job(s) from dead process %s (%d poison pill(s) moved to dead)",
+                "recovered %d job(s) from dead process %s to run alone "
+                "(%d poison pill(s) moved to dead)",
                 requeued,
                 owner,
                 killed,

@@ -21,6 +21,9 @@ finished and returns its next one. Behind it:
    or when the job is retried or dead (an atomic move, writes in its MULTI).
 5. What the process holds (`held()`: each thread's hand, the buffer, the acker),
    so the reconciler can tell our jobs from strays in our in-progress list.
+6. Solo mode (solo.py): while suspects wait, the threads stop fetching, finish
+   what they hold, and one of them runs the suspects one at a time, alone. The
+   normal fetch reads one flag for it, nothing more.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ from jobs.runtime.health import Backoff, RedisHealth
 from jobs.worker.acker import Acker, ack_command
 from jobs.worker.buffer import WorkBuffer
 from jobs.worker.fetch import PREFETCH, Fetcher
+from jobs.worker.solo import SoloGate
+
+logger = logging.getLogger("jobs.worker")
 
 logger = logging.getLogger("jobs.worker")
 
@@ -47,6 +53,8 @@ logger = logging.getLogger("jobs.worker")
 SHORT_JOB = 0.005
 # Prefetched jobs no thread took within this many seconds go back to their queue.
 STASH_MAX_WAIT = 0.25
+# Seconds the runner waits for the acks to be written before it takes a suspect.
+SOLO_ACK_WAIT = 5.0
 
 
 def is_short(took: float) -> bool:
@@ -64,9 +72,13 @@ class Hand:
         self.done: list[Completion] = []
         self.want = 1  # jobs to ask for in the next fetch, while jobs are short
         self.short = False  # the thread's last job took under SHORT_JOB
+        # Waiting for a solo turn, holding nothing (solo.py). Cleared before the flag
+        # `wanted` is read, so a turn never starts while this thread may still fetch.
+        self.idle = False
 
     def next(self, finished: Completion | None, took: float | None = None) -> bytes | None:
         """Take `finished` (the job just run, `took` seconds) and return the next job, if any."""
+        self.idle = False
         if took is not None:
             self.short = is_short(took)
         if finished is not None:
@@ -74,7 +86,8 @@ class Hand:
                 self.done.append(finished)
             else:
                 self._supply.acker.submit(finished)
-        raw = self._supply._next(self)
+        supply = self._supply
+        raw = supply._next_solo(self) if supply.solo.wanted else supply._next(self)
         # One tuple, replaced whole: the reconciler reads it from another thread.
         self._supply._hands[self._thread] = (
             (*(done.raw for done in self.done), raw)
@@ -89,6 +102,8 @@ class Hand:
             self._supply.acker.submit(finished)
         self._supply._hand_over_acks(self)
         self._supply._hands.pop(self._thread, None)
+        self._supply._hand_of.pop(self._thread, None)
+        self._supply.solo.arrived()  # one thread fewer to wait for
 
 
 class JobSupply:
@@ -108,11 +123,13 @@ class JobSupply:
         self.fetcher = Fetcher(client, url, identity, order, self.buffer, health)
         self.acker = Acker(client, identity, health)
         self.inprogress = self.fetcher.inprogress
+        self.solo = SoloGate(client, identity, order, now)
         self._backoff = Backoff()  # shared by the threads: one outage, one schedule
         self._closed = threading.Event()  # set by close(): cuts backoff sleeps short
         # The jobs each thread holds from their fetch until their ack is sent; written
         # only by that thread, read by the reconciler.
         self._hands: dict[threading.Thread, tuple[bytes, ...]] = {}
+        self._hand_of: dict[threading.Thread, Hand] = {}  # for solo mode's look at the threads
 
     def start(self) -> None:
         self.acker.start()
@@ -120,11 +137,21 @@ class JobSupply:
 
     def hand(self) -> Hand:
         """The calling processor thread's hand."""
-        return Hand(self, threading.current_thread())
+        thread = threading.current_thread()
+        hand = self._hand_of[thread] = Hand(self, thread)
+        return hand
 
     def complete(self, completion: Completion) -> None:
         """Write a completion reported outside a hand (the watchdog's, for a stuck job)."""
         self.acker.submit(completion)
+        # The thread stuck in that job runs nothing of ours any more: a solo turn must
+        # not wait for it (a job stuck in C may never return).
+        self.solo.abandoned(completion.raw)
+        for thread, held in list(self._hands.items()):
+            hand = self._hand_of.get(thread)
+            if held and held[-1] == completion.raw and hand is not None:
+                hand.idle = True
+        self.solo.arrived()
 
     def held(self) -> list[bytes]:
         """Every job fetched and not yet acked: in a thread's hand, the buffer, or the acker."""
@@ -227,4 +254,48 @@ class JobSupply:
                 self.health.failed(exc, "fetch")
                 self._closed.wait(self._backoff.next())
             return None
+        return raw
+
+    def _next_solo(self, hand: Hand) -> bytes | None:
+        """A solo turn is wanted: run what the buffer holds, then wait for the turn, or take it."""
+        raw = self.fetcher.keep_one(self.buffer.poll())
+        self._hand_over_acks(hand)  # written by the acker: flushed before the turn
+        if raw is not None:
+            return raw
+        me = hand._thread
+        if self.solo.runner is not me:
+            hand.idle = True
+            self.solo.arrived()
+        while self.fetcher.fetching.is_set() and not self._closed.is_set():
+            if self.solo.turn(me, lambda: self._alone(me)):
+                return self._take_suspect()
+            if not self.solo.wanted:
+                return None  # the turn ended, or gave up: back to the queues
+        if self.solo.runner is me:
+            self.solo.release(done=False)
+        return None
+
+    def _alone(self, me: threading.Thread) -> bool:
+        """No thread but `me` holds a job, and none waits in the buffer."""
+        others = [hand for thread, hand in list(self._hand_of.items()) if thread is not me]
+        return all(hand.idle for hand in others) and not len(self.buffer)
+
+    def _take_suspect(self) -> bytes | None:
+        """The runner's next suspect (None: the turn ends); acks written first."""
+        # Finished jobs acknowledged first: if the suspect kills us, they do not run again.
+        if not self.acker.flush(SOLO_ACK_WAIT):
+            self.solo.release(done=False)
+            return None
+        try:
+            raw = self.solo.fetch()
+        except redis.RedisError as exc:
+            self.health.failed(exc, "fetch a suspect")
+            self.solo.release(done=False)
+            self._closed.wait(self._backoff.next())
+            return None
+        if raw is None:
+            self.solo.release(done=True)
+            logger.info("no suspect left; fetching from the queues again")
+            return None
+        logger.info("running a suspect alone (a worker died with it beside other jobs)")
         return raw

@@ -191,7 +191,7 @@ def test_timeout_records_jobtimeout_and_frees_the_thread(
 
 
 @pytest.mark.slow
-def test_poison_pill_goes_to_dead_after_3_crashes(
+def test_poison_pill_goes_to_dead_after_4_crashes(
     redis_client: redis.Redis, start_worker: WorkerFactory
 ) -> None:
     jid = CrashJob.perform_async()
@@ -199,7 +199,7 @@ def test_poison_pill_goes_to_dead_after_3_crashes(
     crashes = 0
     # A supervisor: restart the worker each time the poison pill kills it.
     while redis_client.zcard("dead") == 0:
-        assert crashes <= 4, "the poison pill was recovered more than 3 times"
+        assert crashes <= 4, "the poison pill killed more than 4 workers"
         worker = start_worker("-c", "1")
         wait_for(
             lambda w=worker: w.process.poll() is not None or redis_client.zcard("dead"),
@@ -211,8 +211,12 @@ def test_poison_pill_goes_to_dead_after_3_crashes(
             crashes += 1
     [record] = dead(redis_client)
     assert record["jid"] == jid
-    assert record["error_message"] == "worker died 3 times while running this job"
-    assert crashes == 3
+    assert record["error_message"] == "killed its worker 3 times while running alone"
+    # The first crash blames nobody (the pill ran as any job, not as a named solo job:
+    # it becomes a suspect), then three crashes while it ran alone.
+    assert crashes == 4
+    assert (record["suspected"], record["recoveries"]) == (1, 3)
+    assert int(redis_client.get(f"ledger:crash:{jid}") or 0) == 4
     survivor = start_worker("-c", "2")
     survivor.wait_ready()
     wait_for(lambda: redis_client.llen("ledger:runs") == 20, 20, what="the other jobs")

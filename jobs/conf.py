@@ -179,7 +179,7 @@ class JobsSettings:
     # The dead set keeps at most this many jobs, none older than DEAD_TIMEOUT seconds.
     DEAD_MAX_JOBS: int = field(default=10_000, metadata=rule(positive_int))
     DEAD_TIMEOUT: int = field(default=180 * 24 * 3600, metadata=rule(positive_int))
-    # How many times a job may take its worker down before it is sent to dead.
+    # How many worker deaths a job may be part of before it goes to dead (the last alone).
     MAX_RECOVERIES: int = field(default=3, metadata=rule(positive_int))
     DEFAULT_RETRY: int = field(default=25, metadata=rule(count))
     ERROR_MESSAGE_MAX: int = field(default=10_000, metadata=rule(positive_int))

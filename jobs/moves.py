@@ -7,6 +7,8 @@
    `kill`), by failure handling, recovery, the poller and the dashboard.
 4. The dead record of bytes that are no job at all (`unreadable_record`), built here
    only, so the dead set reads the same whoever found them.
+5. A job from an in-progress list back to the head of its queue (`push_back`): given
+   back unstarted, or recovered from a dead worker.
 The worker's acknowledgement code may send the moves of 2 and 3 in its own round trips:
 they are given as data (commands, a script call) as well as run here.
 """
@@ -22,7 +24,7 @@ import redis
 
 from jobs.conf import get_settings
 from jobs.exceptions import InvalidPayload
-from jobs.payload import Payload, dumps, loads, salvage
+from jobs.payload import JobPayload, Payload, dumps, loads, salvage
 from jobs.redis import keys
 from jobs.redis.scripts import script
 
@@ -162,3 +164,32 @@ def log_trim(by_age: int, by_size: int) -> None:
             by_size,
             settings.DEAD_MAX_JOBS,
         )
+
+
+def push_back(
+    client: redis.Redis, list_key: str, raw: bytes | str, payload: JobPayload | None = None
+) -> int:
+    """Move one job from an in-progress list back to the head of its queue; 1 if moved.
+
+    `payload` is the job as changed (its recovery count); without it the bytes go
+    back as they are (to `default` when unreadable: the worker that fetches them
+    parks them in the dead set).
+    """
+    if payload is None:
+        queue = queue_of(raw)
+        member: bytes | str = raw
+    else:
+        queue, member = payload.queue, dumps(payload)
+    moved: int = script(client, "requeue")(
+        keys=[list_key, keys.QUEUES, keys.queue(queue)],
+        args=[raw, member, queue, "head"],
+    )
+    return moved
+
+
+def queue_of(raw: bytes | str) -> str:
+    """The queue of a job (`default` when unreadable: the worker that fetches it parks it in dead)."""
+    try:
+        return loads(raw).queue
+    except InvalidPayload:
+        return "default"

@@ -1,20 +1,21 @@
 """Who is to blame when a worker dies: the job it was running alone, and no other.
 
 1. A worker that died holding several jobs says nothing about which one killed
-   it. Each job of its in-progress list goes, unblamed, to the suspects list of
-   its queue (`jobs:suspects:<queue>`), marked: `suspected` counts the deaths it
-   was beside.
+   it, so none is blamed; `suspected` counts the deaths a job was beside. The
+   first time, the job goes back to the head of its queue, as any recovered job
+   (a deploy's kill -9 or a one-off OOM kill costs nothing more); from the second,
+   it goes to the suspects list of its queue (`jobs:suspects:<queue>`).
 2. A suspect runs only alone (jobs/worker/solo.py): the worker that runs it names
    it in its solo marker (`jobs:solo:<identity>`) in the step that fetches it.
    If that worker dies, the named job alone is blamed: its `recoveries` count goes
-   up and it goes back to the suspects, or to the dead set at MAX_RECOVERIES.
-   So a poison pill is in dead after at most MAX_RECOVERIES + 1 crashes that
-   involve it (one beside other jobs, then each alone), and a job that ran beside
-   it is never blamed for it.
+   up and it goes back to the suspects, or to the dead set once the deaths it was
+   part of (beside others or alone) exceed MAX_RECOVERIES. With the default 3, a
+   poison pill is in dead after at most 4 crashes that involve it (two beside
+   other jobs, two alone), and a job that ran beside it is never blamed for it.
 3. The marker and the list are read in one MULTI, and every move is one guarded
-   script (suspect.lua, kill.lua: nothing moves once the job has left the list),
-   so two workers recovering the same dead worker make the same decisions and
-   never move a job twice. A job is always in a Redis list, never only in memory.
+   script (requeue.lua, suspect.lua, kill.lua: nothing moves once the job has left
+   the list), so two workers recovering the same dead worker make the same
+   decisions and never move a job twice. A job is always in a Redis list.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import cast
 import redis
 
 from jobs.exceptions import InvalidPayload
-from jobs.moves import kill, unreadable_record
+from jobs.moves import kill, push_back, unreadable_record
 from jobs.payload import JobPayload, Payload, dumps, loads, whole
 from jobs.redis import keys
 from jobs.redis.scripts import script
@@ -65,12 +66,15 @@ def recover_dead(
 
 
 def suspect(client: redis.Redis, list_key: str, raw: bytes, now: float) -> tuple[int, int]:
-    """A job its worker died beside: to the suspects, unblamed; (moved, sent to dead)."""
+    """A job its worker died beside, unblamed: to its queue the first time, then to the
+    suspects; (moved, sent to dead)."""
     try:
         payload = loads(raw)
     except InvalidPayload as exc:
         return 0, _kill_unreadable(client, list_key, raw, exc, now)
-    payload[SUSPECTED] = (whole(payload.get(SUSPECTED)) or 0) + 1
+    suspected = payload[SUSPECTED] = (whole(payload.get(SUSPECTED)) or 0) + 1
+    if suspected == 1:  # the first death beside others: back to its queue, unsuspected
+        return push_back(client, list_key, raw, payload), 0
     return to_suspects(client, list_key, raw, dumps(payload), payload.queue), 0
 
 
@@ -83,7 +87,7 @@ def blame(
     except InvalidPayload as exc:
         return 0, _kill_unreadable(client, list_key, raw, exc, now)
     count = (whole(payload.get(RECOVERIES)) or 0) + 1
-    if count >= max_recoveries:
+    if count + (whole(payload.get(SUSPECTED)) or 0) > max_recoveries:
         message = f"killed its worker {count} times while running alone"
         return 0, quarantine(client, list_key, raw, payload, count, message, now)
     payload[RECOVERIES] = count

@@ -26,6 +26,7 @@ import redis
 from redis.exceptions import NoScriptError
 
 from jobs.completion import Command
+from jobs.moves import push_back
 from jobs.queue_order import QueueOrder
 from jobs.redis import keys
 from jobs.redis.connection import make_client
@@ -33,7 +34,6 @@ from jobs.redis.lane import Lane, thread_lane
 from jobs.redis.scripts import script
 from jobs.runtime.health import Backoff, RedisHealth
 from jobs.worker.buffer import WorkBuffer
-from jobs.worker.recovery import push_back
 
 logger = logging.getLogger("jobs.worker")
 

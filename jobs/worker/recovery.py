@@ -3,8 +3,9 @@
 1. A process is dead when its `<identity>` hash (refreshed by its heartbeat with
    a TTL) has expired, judged by Redis itself, so no two clocks are compared.
 2. Its jobs are recovered by blame.py: the one it was running alone (if any) is
-   blamed, every other one goes unblamed to the suspects, to run alone next; a
-   job blamed MAX_RECOVERIES times is a poison pill and goes to the dead set.
+   blamed; every other one goes unblamed back to its queue, or to the suspects
+   (to run alone next) when it was beside a death before; a job part of more
+   than MAX_RECOVERIES deaths, the last alone, is a poison pill: to the dead set.
 3. At a stop, our own unfinished jobs go back to the head of their queues (the
    one we ran alone, back to the suspects), each by a script that removes it
    from the list in the same step, so nothing is pushed twice.
@@ -20,10 +21,9 @@ from typing import Generic, TypeVar, cast
 import redis
 
 from jobs.exceptions import InvalidPayload
-from jobs.moves import kill, unreadable_record
-from jobs.payload import JobPayload, dumps, loads, whole
+from jobs.moves import kill, push_back, queue_of, unreadable_record
+from jobs.payload import dumps, loads, whole
 from jobs.redis import keys
-from jobs.redis.scripts import script
 from jobs.worker.blame import RECOVERIES, quarantine, read_dead, recover_dead, to_suspects
 
 logger = logging.getLogger("jobs.worker")
@@ -52,7 +52,7 @@ def return_unfinished(client: redis.Redis, identity: str) -> int:
     for raw in listed:
         if raw == alone:
             alone = None
-            moved += to_suspects(client, list_key, raw, raw, _queue_of(raw))
+            moved += to_suspects(client, list_key, raw, raw, queue_of(raw))
         else:
             moved += push_back(client, list_key, raw)
     client.delete(keys.solo(identity))
@@ -85,35 +85,6 @@ def requeue_one(
             return 0, quarantine(client, list_key, raw, payload, count, message, now)
         payload[RECOVERIES] = count
     return push_back(client, list_key, raw, payload), 0
-
-
-def push_back(
-    client: redis.Redis, list_key: str, raw: bytes | str, payload: JobPayload | None = None
-) -> int:
-    """Move one job from an in-progress list back to the head of its queue; 1 if moved.
-
-    `payload` is the job as changed (its recovery count); without it the bytes go
-    back as they are (to `default` when unreadable: the worker that fetches them
-    parks them in the dead set).
-    """
-    if payload is None:
-        queue = _queue_of(raw)
-        member: bytes | str = raw
-    else:
-        queue, member = payload.queue, dumps(payload)
-    moved: int = script(client, "requeue")(
-        keys=[list_key, keys.QUEUES, keys.queue(queue)],
-        args=[raw, member, queue, "head"],
-    )
-    return moved
-
-
-def _queue_of(raw: bytes | str) -> str:
-    """The queue of a job (`default` when unreadable: the worker that fetches it parks it in dead)."""
-    try:
-        return loads(raw).queue
-    except InvalidPayload:
-        return "default"
 
 
 Key = TypeVar("Key", bound=Hashable)
@@ -174,7 +145,7 @@ def recover_orphans(
         client.srem(keys.PROCESSES, owner)
         if requeued or killed:
             logger.warning(
-                "recovered %d job(s) from dead process %s to run alone "
+                "recovered %d job(s) from dead process %s "
                 "(%d poison pill(s) moved to dead)",
                 requeued,
                 owner,

@@ -128,8 +128,8 @@ def test_poison_pills_blame_only_themselves(
     for jid in poison:
         record = dead[jid]
         assert record["error_class"] == "WorkerDied"
-        assert record["error_message"] == "killed its worker 3 times while running alone"
-        assert record["recoveries"] == 3
+        assert record["error_message"] == "killed its worker 2 times while running alone"
+        assert record["recoveries"] == 2
         assert crashes[jid] <= 4, f"pill {jid} killed {crashes[jid]} workers"
         assert involved[jid] <= 4, f"pill {jid} was in {involved[jid]} dead workers"
     assert len(fleet.unexpected_exits) <= 4 * pills

@@ -211,11 +211,11 @@ def test_poison_pill_goes_to_dead_after_4_crashes(
             crashes += 1
     [record] = dead(redis_client)
     assert record["jid"] == jid
-    assert record["error_message"] == "killed its worker 3 times while running alone"
-    # The first crash blames nobody (the pill ran as any job, not as a named solo job:
-    # it becomes a suspect), then three crashes while it ran alone.
+    assert record["error_message"] == "killed its worker 2 times while running alone"
+    # The first two crashes blame nobody (the pill ran as any job, not as a named solo
+    # job: back to its queue, then a suspect), then two crashes while it ran alone.
     assert crashes == 4
-    assert (record["suspected"], record["recoveries"]) == (1, 3)
+    assert (record["suspected"], record["recoveries"]) == (2, 2)
     assert int(redis_client.get(f"ledger:crash:{jid}") or 0) == 4
     survivor = start_worker("-c", "2")
     survivor.wait_ready()

@@ -6,9 +6,10 @@ import json
 
 import redis
 
+from jobs.moves import push_back
 from jobs.redis import keys
 from jobs.worker.blame import blame, read_dead, recover_dead, suspect
-from jobs.worker.recovery import Suspects, push_back, recover_orphans, requeue_list, requeue_one
+from jobs.worker.recovery import Suspects, recover_orphans, requeue_list, requeue_one
 
 NOW = 1_795_000_000.0
 LIST = keys.inprogress("host:1:abc")
@@ -116,8 +117,8 @@ def test_orphans_are_recovered_only_after_the_grace(
     assert redis_client.llen(LIST) == 2
     ticks.at += 0.1
     assert recover_orphans(app_redis, "me", NOW, 3, suspects) == 2
-    # It died holding two jobs: neither is blamed, both run alone next.
-    assert redis_client.llen(keys.suspects("low")) == 2
+    # It died holding two jobs: neither is blamed; a first such death sends them back.
+    assert redis_client.llen("queue:low") == 2
     assert redis_client.smembers(keys.WORKERS) == {b"me"}
     assert redis_client.smembers(keys.PROCESSES) == set()
 
@@ -153,46 +154,54 @@ def suspects(client: redis.Redis, queue: str = "low") -> list[dict[str, object]]
     return [json.loads(raw) for raw in reversed(client.lrange(keys.suspects(queue), 0, -1))]
 
 
+def queued(client: redis.Redis, queue: str = "low") -> list[dict[str, object]]:
+    """The jobs of `queue`, next to run first."""
+    return [json.loads(raw) for raw in reversed(client.lrange(f"queue:{queue}", 0, -1))]
+
+
 def test_a_worker_that_died_holding_several_jobs_blames_none_of_them(
     redis_client: redis.Redis, app_redis: redis.Redis
 ) -> None:
-    redis_client.lpush(LIST, job("a"), job("b", queue="default", recoveries=1))
+    redis_client.lpush(LIST, job("a"), job("b", queue="default", suspected=1, recoveries=1))
     assert recover_dead(app_redis, OWNER, NOW, 3) == (2, 0)
-    assert [(s["jid"], s["suspected"]) for s in suspects(redis_client)] == [("a", 1)]
+    # a: its first death beside others, back to the head of its queue, counted.
+    assert [(s["jid"], s["suspected"]) for s in queued(redis_client)] == [("a", 1)]
+    assert suspects(redis_client) == []
+    # b: its second, so it runs alone next; its blame count stays as it was.
     [b] = suspects(redis_client, "default")
-    assert (b["jid"], b["suspected"], b["recoveries"]) == ("b", 1, 1), "its count stays"
+    assert (b["jid"], b["suspected"], b["recoveries"]) == ("b", 2, 1), "its count stays"
     assert redis_client.llen(LIST) == 0
-    assert redis_client.llen("queue:low") == 0, "suspects do not go back to their queue"
+    assert redis_client.llen("queue:default") == 0, "suspects do not go back to their queue"
 
 
 def test_a_single_job_that_ran_as_any_job_is_a_suspect_not_blamed(
     redis_client: redis.Redis, app_redis: redis.Redis
 ) -> None:
     # Alone in the list, but not fetched as a solo job (no marker): unblamed, it runs alone next.
-    redis_client.lpush(LIST, job("only", recoveries=2))
+    redis_client.lpush(LIST, job("only", suspected=1, recoveries=1))
     assert recover_dead(app_redis, OWNER, NOW, 3) == (1, 0)
     [only] = suspects(redis_client)
-    assert (only["suspected"], only["recoveries"]) == (1, 2)
+    assert (only["suspected"], only["recoveries"]) == (2, 1)
 
 
 def test_the_job_running_alone_is_blamed_and_runs_alone_again(
     redis_client: redis.Redis, app_redis: redis.Redis
 ) -> None:
-    alone = job("alone", suspected=1)
+    alone = job("alone", suspected=2)
     redis_client.lpush(LIST, job("acked-late"), alone)
     redis_client.lpush(MARKER, alone)
     assert recover_dead(app_redis, OWNER, NOW, 3) == (2, 0)
-    by_jid = {s["jid"]: s for s in suspects(redis_client)}
-    assert (by_jid["alone"]["recoveries"], by_jid["alone"]["suspected"]) == (1, 1)
-    assert "recoveries" not in by_jid["acked-late"]
-    assert by_jid["acked-late"]["suspected"] == 1
+    [blamed] = suspects(redis_client)
+    assert (blamed["jid"], blamed["recoveries"], blamed["suspected"]) == ("alone", 1, 2)
+    [beside] = queued(redis_client)
+    assert (beside["jid"], beside["suspected"], "recoveries" in beside) == ("acked-late", 1, False)
     assert not redis_client.exists(MARKER)
 
 
 def test_a_job_that_killed_its_worker_alone_max_times_goes_to_dead_saying_why(
     redis_client: redis.Redis, app_redis: redis.Redis
 ) -> None:
-    pill = job("pill", suspected=1, recoveries=2)
+    pill = job("pill", suspected=2, recoveries=1)  # a 4th death: over MAX_RECOVERIES (3)
     redis_client.lpush(LIST, pill)
     redis_client.lpush(MARKER, pill)
     assert recover_dead(app_redis, OWNER, NOW, 3) == (0, 1)
@@ -202,9 +211,9 @@ def test_a_job_that_killed_its_worker_alone_max_times_goes_to_dead_saying_why(
     assert (record["jid"], record["error_class"], record["recoveries"]) == (
         "pill",
         "WorkerDied",
-        3,
+        2,
     )
-    assert record["error_message"] == "killed its worker 3 times while running alone"
+    assert record["error_message"] == "killed its worker 2 times while running alone"
     assert suspects(redis_client) == []
 
 
@@ -214,7 +223,7 @@ def test_a_marker_naming_a_job_already_acked_blames_nobody(
     redis_client.lpush(MARKER, job("done"))
     redis_client.lpush(LIST, job("fetched-after"))
     recover_dead(app_redis, OWNER, NOW, 3)
-    [after] = suspects(redis_client)
+    [after] = queued(redis_client)
     assert (after["jid"], "recoveries" in after) == ("fetched-after", False)
 
 
@@ -229,7 +238,8 @@ def test_two_recoverers_move_each_job_once(
     # ...and acts on it afterwards: every guarded move finds its job gone.
     assert [blame(app_redis, LIST, raw, NOW, 3) for raw in listed if raw == alone] == [(0, 0)]
     assert [suspect(app_redis, LIST, raw, NOW) for raw in listed if raw != alone] == [(0, 0)]
-    assert redis_client.llen(keys.suspects("low")) == 2
+    assert redis_client.llen(keys.suspects("low")) == 1, "b, blamed: alone again"
+    assert redis_client.llen("queue:low") == 1, "a, beside it: back to its queue"
 
 
 def test_requeue_list_of_a_dead_process_recovers_it_as_recover_dead_does(
@@ -237,7 +247,7 @@ def test_requeue_list_of_a_dead_process_recovers_it_as_recover_dead_does(
 ) -> None:
     redis_client.lpush(LIST, job("a"), b"{broken")
     assert requeue_list(app_redis, LIST, NOW, died=True, max_recoveries=3) == (1, 1)
-    assert [s["jid"] for s in suspects(redis_client)] == ["a"]
+    assert [s["jid"] for s in queued(redis_client)] == ["a"]
     assert redis_client.zcard("dead") == 1
 
 

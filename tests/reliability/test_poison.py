@@ -3,8 +3,8 @@
 Two supervised workers of 3 threads (a dead one is restarted at once) run 500 short
 jobs (under SHORT_JOB, so prefetch is active and a pill is fetched beside others)
 with 1, then 2, poison pills (tests.testapp.jobs.CrashJob) enqueued among them.
-Each pill must be in the dead set after at most 4 crashes that involve it (one
-beside other jobs, three alone), saying why; no normal job may reach dead, and
+Each pill must be in the dead set after at most 4 crashes that involve it (two
+beside other jobs, two alone), saying why; no normal job may reach dead, and
 every one must run (the SQLite ledger counts them, and their duplicates).
 
 Published figures: crashes per pill, jobs held by the workers the pills killed,

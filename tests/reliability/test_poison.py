@@ -97,6 +97,8 @@ def test_poison_pills_blame_only_themselves(
     wall = time.monotonic() - began
     wait_for(lambda: not orphan_lists(redis_client), 30, "no orphan list", interval=0.2)
     wait_for(lambda: not leftovers(redis_client), 30, "no suspect nor solo marker left")
+    for member in fleet.members:  # a replacement started by the last supervise() is
+        member.worker.wait_ready()  # not stopped before its TERM handler is in place
     exit_codes = fleet.stop()
 
     dead = in_dead(redis_client)

@@ -81,11 +81,11 @@ def test_a_worker_killed_by_kill_9_has_its_jobs_run_again_at_its_successors_star
     assert f"recovered 4 job(s) at start from {victim_id}" in log
     assert "from dead process" not in log
     assert "1 dead worker(s) taken over" in looked(successor)
-    # Counted as a death, for poison pills.
+    # Counted as a death beside others, for poison pills (and back to their queue).
     successor_id = successor.wait_ready()
     held = payloads(redis_client, keys.inprogress(successor_id))
     assert sorted(p["jid"] for p in held) == sorted(jids)
-    assert {p["recoveries"] for p in held} == {1}
+    assert {(p.get("suspected"), p.get("recoveries")) for p in held} == {(1, None)}
     assert not redis_client.exists(victim_id, keys.inprogress(victim_id))
     assert not redis_client.sismember(keys.PROCESSES, victim_id)
     assert not (state / file_name(victim_id)).exists()

@@ -1,0 +1,109 @@
+"""The hints listener: one SUBSCRIBE connection that wakes the poller when a job is scheduled.
+
+1. Subscribe to `jobs:scheduled` (keys.SCHEDULED), where our enqueuers and the
+   acker's retry writes announce the due time of each job they add to `schedule`
+   or `retry`, and tell the poller's alarm (WakeUp) each time read.
+2. Cost nothing while nothing is scheduled: the connection only listens (no
+   health-check PINGs; TCP keepalive notices a dead peer).
+3. Outages: the connection is dropped and made again by the shared loop
+   (jobs.runtime.loop); after each (re)subscription the poller is told to look at
+   once, since announcements made while nobody listened are lost.
+Messages are untrusted: anything but a finite number is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import socket
+import threading
+from typing import Any
+
+import redis
+from redis.client import PubSub
+
+from jobs.redis import keys
+from jobs.runtime.health import RedisHealth
+from jobs.runtime.loop import redis_loop
+from jobs.worker.wakeup import WakeUp
+
+# How long one read blocks before the loop looks at the stop flag again.
+LISTEN_SLICE = 1.0
+
+
+def listener_client(client: redis.Redis) -> redis.Redis:
+    """A client for `client`'s server whose connection listens without PINGs."""
+    pool = client.connection_pool
+    options: dict[str, Any] = {**pool.connection_kwargs, "health_check_interval": 0}
+    options["socket_keepalive"] = True
+    if hasattr(socket, "TCP_KEEPIDLE"):
+        options["socket_keepalive_options"] = {
+            socket.TCP_KEEPIDLE: 30,
+            socket.TCP_KEEPINTVL: 10,
+            socket.TCP_KEEPCNT: 3,
+        }
+    own = redis.ConnectionPool(connection_class=pool.connection_class, max_connections=2, **options)
+    return redis.Redis(connection_pool=own)
+
+
+def due_time(data: object) -> float | None:
+    """The due time a message announces, or None when it is no finite number."""
+    if not isinstance(data, bytes | str) or len(data) > 64:
+        return None
+    try:
+        at = float(data)
+    except ValueError:
+        return None
+    return at if math.isfinite(at) else None
+
+
+class HintsListener:
+    """A thread that tells the poller's alarm every due time announced on `jobs:scheduled`."""
+
+    def __init__(
+        self, client: redis.Redis, wakeup: WakeUp, health: RedisHealth, stop: threading.Event
+    ) -> None:
+        self.client = listener_client(client)
+        self.wakeup = wakeup
+        self.health = health
+        self.stop = stop
+        self._pubsub: PubSub | None = None
+        self._thread = threading.Thread(target=self._run, name="hints", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        redis_loop(self._step, where="hints listener", health=self.health, stopping=self.stop)
+        self._close()
+
+    def _step(self) -> float:
+        try:
+            if self._pubsub is None:
+                self._pubsub = self._subscribe()
+            message = self._pubsub.get_message(timeout=LISTEN_SLICE)
+        except redis.RedisError:
+            self._close()
+            raise
+        if message is not None and message.get("type") == "message":
+            at = due_time(message.get("data"))
+            if at is not None:
+                self.wakeup.tell(at)
+        return 0.0
+
+    def _subscribe(self) -> PubSub:
+        # redis-py leaves pubsub() and subscribe() untyped.
+        pubsub: PubSub = self.client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+        try:
+            pubsub.subscribe(keys.SCHEDULED)  # type: ignore[no-untyped-call]
+        except BaseException:
+            pubsub.close()
+            raise
+        self.wakeup.tell(-math.inf)  # what was announced while nobody listened: look now
+        return pubsub
+
+    def _close(self) -> None:
+        pubsub, self._pubsub = self._pubsub, None
+        if pubsub is not None:
+            with contextlib.suppress(redis.RedisError):
+                pubsub.close()

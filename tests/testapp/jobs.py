@@ -299,3 +299,15 @@ class WriteWithAckJob(Job):
             raise Discard()
         if outcome != "ok":
             raise RuntimeError(f"asked to end as {outcome}")
+
+
+class LedgerRetryInJob(Job):
+    """Record a start in the SQLite ledger; the first run asks for a retry in `seconds`."""
+
+    def perform(self, seconds: float, tag: str) -> None:
+        from tests.reliability import ledger as book
+
+        book.record("start", self.jid, tag)
+        if book.count("start", tag) == 1:
+            raise Retry(in_=seconds)
+        book.record("end", self.jid, tag)

@@ -98,6 +98,11 @@ def move_to_queues(
     return moved
 
 
+# False when this process found PUBLISH refused (an ACL without it, jobs.worker.hints):
+# inside the acker's MULTI a refused command would abort the whole move, every time.
+ANNOUNCE = {"retries": True}
+
+
 def retry_commands(source: str, raw: Member, record: str, at: float) -> list[Command]:
     """Move a failed job from the in-progress list `source` to `retry`, due at `at`.
 
@@ -105,11 +110,10 @@ def retry_commands(source: str, raw: Member, record: str, at: float) -> list[Com
     both retried and still in progress, nor lost in between. The PUBLISH announces
     the due time to every worker's poller (jobs.worker.hints), so the retry runs on time.
     """
-    return [
-        ("LREM", source, 1, raw),
-        ("ZADD", keys.RETRY, at, record),
-        ("PUBLISH", keys.SCHEDULED, repr(float(at))),
-    ]
+    commands: list[Command] = [("LREM", source, 1, raw), ("ZADD", keys.RETRY, at, record)]
+    if ANNOUNCE["retries"]:
+        commands.append(("PUBLISH", keys.SCHEDULED, repr(float(at))))
+    return commands
 
 
 def retry(client: redis.Redis, source: str, raw: Member, record: str, at: float) -> None:

@@ -5,7 +5,11 @@
    or `retry`, and tell the poller's alarm (WakeUp) each time read.
 2. Cost nothing while nothing is scheduled: the connection only listens (no
    health-check PINGs; TCP keepalive notices a dead peer).
-3. Outages: the connection is dropped and made again by the shared loop
+3. At start, check that Redis lets this user PUBLISH and SUBSCRIBE (an ACL made
+   before this feature may not): if not, say so once, stop announcing retries (a
+   refused PUBLISH inside the acker's MULTI would abort the move) and leave the
+   poller to its random passes.
+4. Outages: the connection is dropped and made again by the shared loop
    (jobs.runtime.loop); after each (re)subscription the poller is told to look at
    once, since announcements made while nobody listened are lost.
 Messages are untrusted: anything but a finite number is ignored.
@@ -14,6 +18,7 @@ Messages are untrusted: anything but a finite number is ignored.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import socket
 import threading
@@ -21,11 +26,15 @@ from typing import Any
 
 import redis
 from redis.client import PubSub
+from redis.exceptions import NoPermissionError
 
+from jobs import moves
 from jobs.redis import keys
 from jobs.runtime.health import RedisHealth
 from jobs.runtime.loop import redis_loop
 from jobs.worker.wakeup import WakeUp
+
+logger = logging.getLogger("jobs.worker")
 
 # How long one read blocks before the loop looks at the stop flag again.
 LISTEN_SLICE = 1.0
@@ -68,20 +77,53 @@ class HintsListener:
         self.health = health
         self.stop = stop
         self._pubsub: PubSub | None = None
+        self.allowed = True
         self._thread = threading.Thread(target=self._run, name="hints", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
+    @property
+    def listening(self) -> bool:
+        """True while subscribed (tests wait for it)."""
+        return self._pubsub is not None
+
     def _run(self) -> None:
-        redis_loop(self._step, where="hints listener", health=self.health, stopping=self.stop)
+        allowed = redis_loop(
+            self._check, where="hints listener", health=self.health, stopping=self.stop
+        )
+        if allowed and self.allowed:
+            redis_loop(self._step, where="hints listener", health=self.health, stopping=self.stop)
         self._close()
 
-    def _step(self) -> float:
+    def _check(self) -> None:
+        """PUBLISH and SUBSCRIBE allowed? (an empty message: every listener ignores it)"""
+        try:
+            self.client.publish(keys.SCHEDULED, "")
+            self._pubsub = self._subscribe()
+        except NoPermissionError as exc:
+            self._refused(exc)
+
+    def _refused(self, exc: NoPermissionError) -> None:
+        self.allowed = False
+        moves.ANNOUNCE["retries"] = False
+        self._close()
+        logger.warning(
+            "Redis refused pub/sub on %s (%s): scheduled jobs and retries run at the next "
+            "poll (POLL_INTERVAL) instead of on time; allow the user +publish +subscribe "
+            "&jobs:scheduled",
+            keys.SCHEDULED,
+            exc,
+        )
+
+    def _step(self) -> float | None:
         try:
             if self._pubsub is None:
                 self._pubsub = self._subscribe()
             message = self._pubsub.get_message(timeout=LISTEN_SLICE)
+        except NoPermissionError as exc:  # SUBSCRIBE's refusal comes with the first read
+            self._refused(exc)
+            return None
         except redis.RedisError:
             self._close()
             raise

@@ -1,4 +1,7 @@
-"""Many pollers racing over the same due jobs move each exactly once; a killed poller loses none."""
+"""Many pollers racing over the same due jobs move each exactly once; a killed poller loses none.
+
+And the wake-up: a pass reads the earliest due time; an announced one rings the alarm then.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,12 @@ from collections import Counter
 
 import redis
 
+from jobs.client import schedule_payloads
 from jobs.runtime.clock import Clock
 from jobs.runtime.health import RedisHealth
+from jobs.worker.hints import HintsListener, due_time
 from jobs.worker.poller import Poller
+from jobs.worker.wakeup import WakeUp
 from tests.helpers import ROOT, wait_for
 
 N = 20_000
@@ -94,3 +100,47 @@ def test_killing_pollers_mid_run_loses_nothing(redis_client: redis.Redis, redis_
     assert max(counts.values()) == 1
     assert len(counts) + len(left) == N
     assert not set(counts) & left
+
+
+def test_the_head_read_tells_the_poller_when_to_wake(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
+    """One pass reads the earliest due time of both sets and sleeps until it, not longer."""
+    clock = Clock()
+    poller = Poller(app_redis, clock, RedisHealth("test"), 5.0, threading.Event())
+    redis_client.zadd("schedule", {"later": clock.now() + 3600})
+    redis_client.zadd("retry", {"soon": clock.now() + 0.3})
+    assert poller.poll_once() == 0
+    assert poller.earliest is not None
+    assert 0.2 < poller.next_wait() <= 0.3
+
+
+def test_an_announced_due_time_wakes_the_poller_then(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
+    """The scheduled enqueue's PUBLISH reaches the listener, whose alarm rings at that time."""
+    stop = threading.Event()
+    clock = Clock()
+    wakeup = WakeUp(clock, stop)
+    listener = HintsListener(app_redis, wakeup, RedisHealth("test"), stop)
+    listener.start()
+    try:
+        wait_for(lambda: listener.listening, 10, what="the subscription")
+        wakeup.forget()  # the "look now" said on subscribing
+        at = clock.now() + 0.4
+        schedule_payloads(
+            [{"class": "X", "args": [], "jid": "a" * 24, "queue": "q"}], at, app_redis
+        )
+        stopped = wakeup.wait(10)
+        woke = clock.now()
+    finally:
+        stop.set()
+    assert not stopped
+    assert at - 0.01 < woke < at + 0.2
+    assert redis_client.zcard("schedule") == 1
+
+
+def test_messages_that_are_no_due_time_are_ignored() -> None:
+    assert due_time(b"1733400000.25") == 1733400000.25
+    for junk in (b"", b"nan", b"inf", b"abc", b"1" * 100, None, 5):
+        assert due_time(junk) is None

@@ -8,7 +8,8 @@
 - `executor`: decode one fetched job, run it, say where it goes (a Completion).
   Sidekiq's "Processor" is the thread; ours are the manager's processor threads.
 - `heartbeat`: this process in Redis, in Sidekiq's format; `stats`: its counters.
-- `poller`: moves due jobs from `schedule` and `retry` onto their queues.
+- `poller`: moves due jobs from `schedule` and `retry` onto their queues, on time:
+  `wakeup` is its alarm, `hints` the listener of announced due times.
 - `recovery`: jobs of dead processes back to their queues, poison pills to dead;
   `reconcile`: strays in our own in-progress list put back.
 - `affinity`: threads share one CPU core while jobs are short (Linux).

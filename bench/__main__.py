@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import ceiling, machine, report
+from bench import ceiling, machine, report, scheduling
 from bench.measure import Bench, Row, write_jsonl
 from bench.paths import BENCH, ROOT, WORK
 from bench.procs import load_average
@@ -61,6 +61,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run rq, celery and arq at every N too (by default only at N <= 10,000)",
     )
     parser.add_argument("--processes", type=int, default=4, help="workers of ours together")
+    parser.add_argument("--sched-n", type=int, default=scheduling.N, help="scheduling row's jobs")
     parser.add_argument(
         "--wait-quiet",
         type=float,
@@ -94,14 +95,16 @@ def wait_quiet(minutes: float, max_load: float) -> None:
 
 def choose_systems(args: argparse.Namespace, url: str, notes: list[str]) -> list[System]:
     systems = ours(Path(sys.executable), url)
+    only = {key for key in args.only.split(",") if key}
     if not (args.quick or args.no_peers):
         ready, note = machine.sidekiq_ready()
         if note:
             notes.append(note)
         if ready:
             systems += sidekiq()
-        systems += peers(ensure_venv("peers", PEERS), ensure_venv("arq", ARQ), url)
-    only = {key for key in args.only.split(",") if key}
+        if not only or only - set(scheduling.KEYS):  # a scheduling-only run needs no peers
+            systems += peers(ensure_venv("peers", PEERS), ensure_venv("arq", ARQ), url)
+    systems += scheduling.variants(systems)
     return [s for s in systems if not only or s.key in only]
 
 
@@ -194,6 +197,8 @@ class Run:
             for system in systems:
                 if system.max_n and n > system.max_n and not args.slow_peers_every_n:
                     continue
+                if scheduling.is_scheduling(system):
+                    continue
                 self.system(system, n, rep)
         if default and args.processes > 1:
             n = max(args.ns)
@@ -201,6 +206,8 @@ class Run:
                 lambda: bench.multi(default, args.processes, n, rep), "multi", default, n, rep
             )
             self.record(multi)
+        for row in scheduling.run(bench, systems, [1, args.processes], args.sched_n, rep):
+            self.record(row)
 
     def system(self, system: System, n: int, rep: int) -> None:
         bench = self.bench

@@ -66,6 +66,13 @@ class FailJob(Job):
         client.rpush("ledger:runs", self.jid)
 
 
+class FailSlowlyJob(FailJob):
+    """FailJob whose retries wait 0.5 s in `retry`, where a test can catch the record."""
+
+    def retry_in(self, count: int, exc: BaseException) -> float:
+        return 0.5
+
+
 class AlwaysFailJob(Job):
     retry = 2
 
@@ -269,10 +276,17 @@ class AffinityJob(Job):
 
 
 class RetryForJob(AlwaysFailJob):
-    """AlwaysFailJob with every retry allowed, until 1 s after the first failure (retry_for)."""
+    """AlwaysFailJob with every retry allowed, until 1 s after the first failure (retry_for).
+
+    Retries 0.1 s apart: the poller is punctual, so retries at 0 s would use up all 25
+    within the window and end by count instead.
+    """
 
     retry = True
     retry_for = 1
+
+    def retry_in(self, count: int, exc: BaseException) -> float:
+        return 0.1
 
 
 class WriteWithAckJob(Job):

@@ -2,7 +2,8 @@
 
 1. Subscribe to `jobs:scheduled` (keys.SCHEDULED), where our enqueuers and the
    acker's retry writes announce the due time of each job they add to `schedule`
-   or `retry`, and tell the poller's alarm (WakeUp) each time read.
+   or `retry` (a number), and pollers of other processes what they moved
+   (`moved <through> <next>`); tell the poller's alarm (WakeUp) each.
 2. Cost nothing while nothing is scheduled: the connection only listens (no
    health-check PINGs; TCP keepalive notices a dead peer).
 3. At start, check that Redis lets this user PUBLISH and SUBSCRIBE (an ACL made
@@ -64,6 +65,20 @@ def due_time(data: object) -> float | None:
     except ValueError:
         return None
     return at if math.isfinite(at) else None
+
+
+def moved_news(data: object) -> tuple[float, float | None] | None:
+    """(through, next due time or None) from a poller's `moved <through> <next|->`, or None."""
+    if not isinstance(data, bytes) or len(data) > 128:
+        return None
+    parts = data.split()
+    if len(parts) != 3 or parts[0] != b"moved":
+        return None
+    through = due_time(parts[1])
+    next_at = None if parts[2] == b"-" else due_time(parts[2])
+    if through is None or (next_at is None and parts[2] != b"-"):
+        return None
+    return through, next_at
 
 
 class HintsListener:
@@ -128,10 +143,17 @@ class HintsListener:
             self._close()
             raise
         if message is not None and message.get("type") == "message":
-            at = due_time(message.get("data"))
-            if at is not None:
-                self.wakeup.tell(at)
+            self._heard(message.get("data"))
         return 0.0
+
+    def _heard(self, data: object) -> None:
+        at = due_time(data)
+        if at is not None:
+            self.wakeup.tell(at)
+            return
+        moved = moved_news(data)
+        if moved is not None:
+            self.wakeup.moved(*moved)
 
     def _subscribe(self) -> PubSub:
         # redis-py leaves pubsub() and subscribe() untyped.

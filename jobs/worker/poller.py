@@ -8,9 +8,11 @@
    since (jobs.worker.hints via WakeUp), or until a random interval around
    POLL_INTERVAL x live processes (as Sidekiq), whichever comes first: the random
    pass finds jobs added without an announcement (Ruby clients, raw ZADDs).
-3. With several processes every poller wakes at a due time, each after a random
-   delay below SPREAD: the first moves the job, the others find the head later and
-   only read it; the guarded move keeps it exactly-once if two wake together.
+3. With several processes every poller plans to wake at a due time, each after a
+   random delay below SPREAD: the first awake moves the job and announces what it
+   moved through and the earliest due time left (`moved <through> <next>`), so the
+   others sleep on; one that wakes before that news only reads the heads, and the
+   guarded move keeps it exactly-once if two move together.
 4. Every POLL_INTERVAL at most, count live processes; every few counts, drop
    processes whose heartbeat hash expired from `processes`.
 """
@@ -60,6 +62,7 @@ class Poller:
         self.wakeup = wakeup or WakeUp(clock, stop)
         self.processes = 1
         self.earliest: float | None = None  # the earliest due time read, if any
+        self.through = -float("inf")  # every job due by then was moved by the last pass
         self._counted_at = -float("inf")
         self._counts = 0
         self._thread = threading.Thread(target=self._run, name="poller", daemon=True)
@@ -78,38 +81,47 @@ class Poller:
         )
 
     def _pass(self) -> float:
-        self.poll_once()
-        return self.next_wait()
-
-    def next_wait(self) -> float:
-        """Seconds until the next pass: the earliest due time read, or the random interval."""
-        timed = self.random_interval()
-        if self.earliest is None:
-            return timed
-        until_due = self.earliest - self.clock.now() + self.wakeup.jitter()
-        return max(min(timed, until_due), 0.0)
+        """One pass; wake at the earliest due time read, at the latest at the random poll."""
+        moved = self.poll_once()
+        self.wakeup.plan(self.earliest)
+        if moved and self.processes > 1:
+            news = f"moved {self.through!r} {'-' if self.earliest is None else repr(self.earliest)}"
+            self.client.publish(keys.SCHEDULED, news)
+        return self.random_interval()
 
     def poll_once(self) -> int:
         """Move every due job; return how many were moved."""
         self.wakeup.forget()  # what was announced until now is in the heads read below
+        read_at = self.clock.now()
         heads = self._heads(count=time.monotonic() - self._counted_at >= self.mean_interval)
-        moved = sum(self._drain(zset, heads) for zset in ZSETS)
+        moved = 0
+        self.through = read_at
+        for zset in ZSETS:
+            count, through = self._drain(zset, heads, read_at)
+            moved += count
+            self.through = min(self.through, through)
         self.earliest = min((at for at in heads.values() if at is not None), default=None)
         return moved
 
-    def _drain(self, zset: str, heads: Heads) -> int:
-        """Move due members of `zset` while its head is due; keep `heads` up to date."""
+    def _drain(self, zset: str, heads: Heads, read_at: float) -> tuple[int, float]:
+        """Move due members of `zset` while its head is due; keep `heads` up to date.
+
+        Returns how many were moved, and a time by which every job of `zset` due then
+        had left it: the time just before its head, found later than that, was read
+        (a job added after the read is due after it).
+        """
         moved = 0
         while not self.stop.is_set():
             now = self.clock.now()
             head = heads[zset]
             if head is None or head > now:
-                break
+                return moved, read_at
             members: list[bytes | str] = list(due(self.client, zset, now, BATCH))
             if members:
                 moved += move_to_queues(self.client, zset, members, now)
+            read_at = self.clock.now()
             heads[zset] = read_head(self.client, zset)
-        return moved
+        return moved, -float("inf")  # stopped: nothing to say
 
     def _heads(self, *, count: bool) -> Heads:
         """The earliest due time of each set (one round trip), and the process count."""

@@ -19,7 +19,7 @@ import redis
 from jobs.client import schedule_payloads
 from jobs.runtime.clock import Clock
 from jobs.runtime.health import RedisHealth
-from jobs.worker.hints import HintsListener, due_time
+from jobs.worker.hints import HintsListener, due_time, moved_news
 from jobs.worker.poller import Poller
 from jobs.worker.wakeup import WakeUp
 from tests.helpers import ROOT, wait_for
@@ -105,14 +105,38 @@ def test_killing_pollers_mid_run_loses_nothing(redis_client: redis.Redis, redis_
 def test_the_head_read_tells_the_poller_when_to_wake(
     redis_client: redis.Redis, app_redis: redis.Redis
 ) -> None:
-    """One pass reads the earliest due time of both sets and sleeps until it, not longer."""
+    """One pass reads the earliest due time of both sets; the alarm rings then, not later."""
     clock = Clock()
     poller = Poller(app_redis, clock, RedisHealth("test"), 5.0, threading.Event())
     redis_client.zadd("schedule", {"later": clock.now() + 3600})
-    redis_client.zadd("retry", {"soon": clock.now() + 0.3})
+    due = clock.now() + 0.3
+    redis_client.zadd("retry", {"soon": due})
     assert poller.poll_once() == 0
-    assert poller.earliest is not None
-    assert 0.2 < poller.next_wait() <= 0.3
+    assert poller.earliest == due
+    poller.wakeup.plan(poller.earliest)
+    assert not poller.wakeup.wait(10)
+    assert due - 0.01 < clock.now() < due + 0.2
+
+
+def woken_at(wakeup: WakeUp, clock: Clock) -> float:
+    assert not wakeup.wait(10)
+    return clock.now()
+
+
+def test_news_of_a_move_puts_the_alarm_back_to_the_next_due_time() -> None:
+    """Another process moved what this poller planned for: it sleeps on to the next one."""
+    clock = Clock()
+    wakeup = WakeUp(clock, threading.Event())
+    now = clock.now()
+    wakeup.plan(now + 0.1)
+    wakeup.tell(now + 0.15)  # moved too, as its time is not after `through`
+    wakeup.tell(now + 0.5)  # added after the mover's read: kept
+    wakeup.moved(now + 0.2, now + 0.4)
+    assert now + 0.39 < woken_at(wakeup, clock) < now + 0.5
+    wakeup.forget()
+    wakeup.tell(-float("inf"))  # "look now" is never dropped
+    wakeup.moved(now + 10, None)
+    assert woken_at(wakeup, clock) < now + 0.5
 
 
 def test_an_announced_due_time_wakes_the_poller_then(
@@ -140,7 +164,12 @@ def test_an_announced_due_time_wakes_the_poller_then(
     assert redis_client.zcard("schedule") == 1
 
 
-def test_messages_that_are_no_due_time_are_ignored() -> None:
+def test_messages_that_are_no_due_time_nor_news_are_ignored() -> None:
     assert due_time(b"1733400000.25") == 1733400000.25
+    assert moved_news(b"moved 1733400000.25 1733400001.5") == (1733400000.25, 1733400001.5)
+    assert moved_news(b"moved 1733400000.25 -") == (1733400000.25, None)
     for junk in (b"", b"nan", b"inf", b"abc", b"1" * 100, None, 5):
         assert due_time(junk) is None
+        assert moved_news(junk) is None
+    for junk in (b"moved", b"moved 1 2 3", b"moved nan -", b"moved 1 x", b"gone 1 2"):
+        assert moved_news(junk) is None

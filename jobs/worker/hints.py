@@ -45,8 +45,8 @@ def listener_client(client: redis.Redis) -> redis.Redis:
     """A client for `client`'s server whose connection listens without PINGs."""
     pool = client.connection_pool
     options: dict[str, Any] = {**pool.connection_kwargs, "health_check_interval": 0}
-    options["socket_keepalive"] = True
-    if hasattr(socket, "TCP_KEEPIDLE"):
+    # TCP only (a unix socket has no keepalive): notice a silently dead peer in about 1 min.
+    if options.get("socket_keepalive") and hasattr(socket, "TCP_KEEPIDLE"):
         options["socket_keepalive_options"] = {
             socket.TCP_KEEPIDLE: 30,
             socket.TCP_KEEPINTVL: 10,

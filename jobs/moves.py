@@ -99,8 +99,9 @@ def move_to_queues(
 
 
 # False when this process found PUBLISH refused (an ACL without it, jobs.worker.hints):
-# inside the acker's MULTI a refused command would abort the whole move, every time.
-ANNOUNCE = {"retries": True}
+# retry writes and pollers then go without it, as inside the acker's MULTI a refused
+# command would abort the whole move, every time.
+ANNOUNCE = {"publish": True}
 
 
 def retry_commands(source: str, raw: Member, record: str, at: float) -> list[Command]:
@@ -111,7 +112,7 @@ def retry_commands(source: str, raw: Member, record: str, at: float) -> list[Com
     the due time to every worker's poller (jobs.worker.hints), so the retry runs on time.
     """
     commands: list[Command] = [("LREM", source, 1, raw), ("ZADD", keys.RETRY, at, record)]
-    if ANNOUNCE["retries"]:
+    if ANNOUNCE["publish"]:
         commands.append(("PUBLISH", keys.SCHEDULED, repr(float(at))))
     return commands
 

@@ -121,7 +121,7 @@ class HintsListener:
 
     def _refused(self, exc: NoPermissionError) -> None:
         self.allowed = False
-        moves.ANNOUNCE["retries"] = False
+        moves.ANNOUNCE["publish"] = False
         self._close()
         logger.warning(
             "Redis refused pub/sub on %s (%s): scheduled jobs and retries run at the next "

@@ -26,6 +26,7 @@ from typing import cast
 
 import redis
 
+from jobs import moves
 from jobs.moves import due, move_to_queues
 from jobs.redis import keys
 from jobs.runtime.clock import Clock
@@ -84,7 +85,7 @@ class Poller:
         """One pass; wake at the earliest due time read, at the latest at the random poll."""
         moved = self.poll_once()
         self.wakeup.plan(self.earliest)
-        if moved and self.processes > 1:
+        if moved and self.processes > 1 and moves.ANNOUNCE["publish"]:
             news = f"moved {self.through!r} {'-' if self.earliest is None else repr(self.earliest)}"
             self.client.publish(keys.SCHEDULED, news)
         return self.random_interval()

@@ -13,16 +13,21 @@ import sys
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
+import pytest
 import redis
 
+from jobs import moves
 from jobs.client import schedule_payloads
+from jobs.moves import retry_commands
+from jobs.redis.connection import make_client
 from jobs.runtime.clock import Clock
 from jobs.runtime.health import RedisHealth
 from jobs.worker.hints import HintsListener, due_time, moved_news
 from jobs.worker.poller import Poller
 from jobs.worker.wakeup import WakeUp
-from tests.helpers import ROOT, wait_for
+from tests.helpers import ROOT, PrivateRedis, wait_for
 
 N = 20_000
 
@@ -173,3 +178,26 @@ def test_messages_that_are_no_due_time_nor_news_are_ignored() -> None:
         assert moved_news(junk) is None
     for junk in (b"moved", b"moved 1 2 3", b"moved nan -", b"moved 1 x", b"gone 1 2"):
         assert moved_news(junk) is None
+
+
+def test_without_pub_sub_rights_a_worker_says_so_and_keeps_its_retries_moving(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An ACL made before the wake-up: one warning, no PUBLISH in retry writes, polling only."""
+    server = PrivateRedis(tmp_path / "redis")
+    rights = ["on", ">pw", "~*", "&*", "+@all", "-publish", "-subscribe"]
+    server.start("--user", "old-acl", *rights)
+    client = make_client(f"redis://old-acl:pw@127.0.0.1:{server.port}/0")
+    stop = threading.Event()
+    listener = HintsListener(client, WakeUp(Clock(), stop), RedisHealth("test"), stop)
+    try:
+        listener.start()
+        wait_for(lambda: not listener.allowed, 10, what="the listener to find pub/sub refused")
+        commands = retry_commands("inprogress", b"raw", "record", 9.0)
+        assert [c[0] for c in commands] == ["LREM", "ZADD"]
+        assert "Redis refused pub/sub on jobs:scheduled" in caplog.text
+    finally:
+        stop.set()
+        moves.ANNOUNCE["publish"] = True
+        client.close()
+        server.stop()

@@ -206,7 +206,7 @@ class Run:
                 lambda: bench.multi(default, args.processes, n, rep), "multi", default, n, rep
             )
             self.record(multi)
-        for row in scheduling.run(bench, systems, [1, args.processes], args.sched_n, rep):
+        for row in scheduling.run(bench, systems, sorted({1, args.processes}), args.sched_n, rep):
             self.record(row)
 
     def system(self, system: System, n: int, rep: int) -> None:

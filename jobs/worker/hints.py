@@ -3,7 +3,8 @@
 1. Subscribe to `jobs:scheduled` (keys.SCHEDULED), where our enqueuers and the
    acker's retry writes announce the due time of each job they add to `schedule`
    or `retry` (a number), and pollers of other processes what they moved
-   (`moved <through> <next>`); tell the poller's alarm (WakeUp) each.
+   (`moved <db> <through> <next>`, heeded for our database only: pub/sub channels
+   span every database of a server); tell the poller's alarm (WakeUp) each.
 2. Cost nothing while nothing is scheduled: the connection only listens (no
    health-check PINGs; TCP keepalive notices a dead peer).
 3. At start, check that Redis lets this user PUBLISH and SUBSCRIBE (an ACL made
@@ -67,16 +68,16 @@ def due_time(data: object) -> float | None:
     return at if math.isfinite(at) else None
 
 
-def moved_news(data: object) -> tuple[float, float | None] | None:
-    """(through, next due time or None) from a poller's `moved <through> <next|->`, or None."""
+def moved_news(data: object, db: int) -> tuple[float, float | None] | None:
+    """(through, next due time or None) from `moved <db> <through> <next|->` about `db`."""
     if not isinstance(data, bytes) or len(data) > 128:
         return None
     parts = data.split()
-    if len(parts) != 3 or parts[0] != b"moved":
+    if len(parts) != 4 or parts[0] != b"moved" or parts[1] != str(db).encode():
         return None
-    through = due_time(parts[1])
-    next_at = None if parts[2] == b"-" else due_time(parts[2])
-    if through is None or (next_at is None and parts[2] != b"-"):
+    through = due_time(parts[2])
+    next_at = None if parts[3] == b"-" else due_time(parts[3])
+    if through is None or (next_at is None and parts[3] != b"-"):
         return None
     return through, next_at
 
@@ -88,6 +89,7 @@ class HintsListener:
         self, client: redis.Redis, wakeup: WakeUp, health: RedisHealth, stop: threading.Event
     ) -> None:
         self.client = listener_client(client)
+        self.db = int(client.connection_pool.connection_kwargs.get("db") or 0)
         self.wakeup = wakeup
         self.health = health
         self.stop = stop
@@ -151,7 +153,7 @@ class HintsListener:
         if at is not None:
             self.wakeup.tell(at)
             return
-        moved = moved_news(data)
+        moved = moved_news(data, self.db)
         if moved is not None:
             self.wakeup.moved(*moved)
 

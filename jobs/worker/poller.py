@@ -10,7 +10,8 @@
    pass finds jobs added without an announcement (Ruby clients, raw ZADDs).
 3. With several processes every poller plans to wake at a due time, each after a
    random delay below SPREAD: the first awake moves the job and announces what it
-   moved through and the earliest due time left (`moved <through> <next>`), so the
+   moved through and the earliest due time left (`moved <db> <through> <next>`: a
+   channel is shared by every database of a server, its news is for one), so the
    others sleep on; one that wakes before that news only reads the heads, and the
    guarded move keeps it exactly-once if two move together.
 4. Every POLL_INTERVAL at most, count live processes; every few counts, drop
@@ -86,8 +87,7 @@ class Poller:
         moved = self.poll_once()
         self.wakeup.plan(self.earliest)
         if moved and self.processes > 1 and moves.ANNOUNCE["publish"]:
-            news = f"moved {self.through!r} {'-' if self.earliest is None else repr(self.earliest)}"
-            self.client.publish(keys.SCHEDULED, news)
+            self.client.publish(keys.SCHEDULED, moved_news_of(self.client, self))
         return self.random_interval()
 
     def poll_once(self) -> int:
@@ -150,6 +150,17 @@ class Poller:
         if self.processes < 10:
             return mean * random.random() + mean / 2
         return mean * random.random() * 2
+
+
+def moved_news_of(client: redis.Redis, poller: Poller) -> str:
+    """`moved <db> <through> <next|->`: what the last pass of `poller` moved, and what is left."""
+    left = "-" if poller.earliest is None else repr(poller.earliest)
+    return f"moved {database(client)} {poller.through!r} {left}"
+
+
+def database(client: redis.Redis) -> int:
+    """The database number `client` selects."""
+    return int(client.connection_pool.connection_kwargs.get("db") or 0)
 
 
 def head_score(reply: object) -> float | None:

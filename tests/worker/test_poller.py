@@ -171,13 +171,15 @@ def test_an_announced_due_time_wakes_the_poller_then(
 
 def test_messages_that_are_no_due_time_nor_news_are_ignored() -> None:
     assert due_time(b"1733400000.25") == 1733400000.25
-    assert moved_news(b"moved 1733400000.25 1733400001.5") == (1733400000.25, 1733400001.5)
-    assert moved_news(b"moved 1733400000.25 -") == (1733400000.25, None)
+    news = b"moved 3 1733400000.25 1733400001.5"
+    assert moved_news(news, 3) == (1733400000.25, 1733400001.5)
+    assert moved_news(b"moved 0 1733400000.25 -", 0) == (1733400000.25, None)
+    assert moved_news(news, 0) is None  # another database's news
     for junk in (b"", b"nan", b"inf", b"abc", b"1" * 100, None, 5):
         assert due_time(junk) is None
-        assert moved_news(junk) is None
-    for junk in (b"moved", b"moved 1 2 3", b"moved nan -", b"moved 1 x", b"gone 1 2"):
-        assert moved_news(junk) is None
+        assert moved_news(junk, 0) is None
+    for junk in (b"moved 0", b"moved 0 1 2 3", b"moved 0 nan -", b"moved 0 1 x", b"gone 0 1 2"):
+        assert moved_news(junk, 0) is None
 
 
 def test_without_pub_sub_rights_a_worker_says_so_and_keeps_its_retries_moving(

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import ceiling, machine, report, taskrow
+from bench import ceiling, machine, report, scheduling, taskrow
 from bench.measure import Bench, Row, write_jsonl
 from bench.paths import BENCH, ROOT, WORK
 from bench.procs import load_average
@@ -68,6 +68,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run rq, celery and arq at every N too (by default only at N <= 10,000)",
     )
     parser.add_argument("--processes", type=int, help="workers of ours together (default 4)")
+    parser.add_argument("--sched-n", type=int, default=scheduling.N, help="scheduling row's jobs")
     parser.add_argument(
         "--wait-quiet",
         type=float,
@@ -111,15 +112,19 @@ def choose_systems(args: argparse.Namespace, url: str, notes: list[str]) -> list
         systems += taskrow.ours(python, url, notes)
     else:
         # Each group's venvs are built only when one of its rows is asked for.
-        if not only or any(not key.startswith(("jobs-", "tasks-")) for key in only):
+        groups = ("jobs-", "tasks-", *scheduling.KEYS)
+        other_peers = not only or any(not key.startswith(groups) for key in only)
+        if other_peers or "sched-sidekiq" in only:
             ready, note = machine.sidekiq_ready()
             if note:
                 notes.append(note)
             if ready:
                 systems += sidekiq()
+        if other_peers:
             systems += peers(ensure_venv("peers", PEERS), ensure_venv("arq", ARQ), url)
         if not only or any(key.startswith("tasks-") for key in only):
             systems += taskrow.systems(python, url, notes)
+    systems += scheduling.variants(systems)
     return [s for s in systems if not only or s.key in only]
 
 
@@ -226,6 +231,8 @@ class Run:
             for system in systems:
                 if system.max_n and n > system.max_n and not args.slow_peers_every_n:
                     continue
+                if scheduling.is_scheduling(system):
+                    continue
                 self.system(system, n, rep)
         if default and args.processes > 1:
             n = max(args.ns)
@@ -233,6 +240,8 @@ class Run:
                 lambda: bench.multi(default, args.processes, n, rep), "multi", default, n, rep
             )
             self.record(multi)
+        for row in scheduling.run(bench, systems, sorted({1, args.processes}), args.sched_n, rep):
+            self.record(row)
 
     def system(self, system: System, n: int, rep: int) -> None:
         bench = self.bench

@@ -10,6 +10,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from bench import scheduling
+
 Row = dict[str, Any]
 TOP_COMMANDS = 8
 
@@ -97,6 +99,7 @@ def render(meta: dict[str, Any], rows: list[Row]) -> str:
         redis_work(res),
         ceiling_table(res),
         ours_extra(res),
+        scheduling.render(rows),
         environment(res),
         problems(res),
     ]

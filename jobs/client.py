@@ -2,7 +2,8 @@
 
 1. Immediate jobs: `SADD queues` + `LPUSH queue:<name>` in one round trip (one
    multi-value LPUSH per queue for bulk pushes).
-2. Future jobs: `ZADD schedule <at> <payload>`; the poller moves them when due.
+2. Future jobs: `ZADD schedule <at> <payload>` + `PUBLISH jobs:scheduled <at>` in one
+   round trip; the poller moves them when due, woken for it by the announcement.
 3. Inside `transaction.atomic()` the push waits for the commit; a rollback drops it.
 4. A test mode (`jobs.testing`) may route the pushes of one thread to a `Backend`
    instead, before Redis is touched; other threads still push to Redis.
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -18,12 +20,15 @@ from typing import Any
 
 import redis
 from django.db import DEFAULT_DB_ALIAS, transaction
+from redis.exceptions import NoPermissionError
 
 from jobs.exceptions import EnqueueError
 from jobs.payload import Payload, dumps
 from jobs.redis import keys
 from jobs.redis.connection import get_redis, mask_url
 from jobs.redis.lane import thread_lane
+
+logger = logging.getLogger("jobs.client")
 
 
 class Backend:
@@ -117,12 +122,16 @@ def push_payloads(payloads: list[Payload], client: redis.Redis | None = None) ->
 def schedule_payloads(
     payloads: list[Payload], at: float, client: redis.Redis | None = None
 ) -> None:
-    """Add future jobs to the `schedule` sorted set (no `enqueued_at`, as Sidekiq)."""
+    """Add future jobs to the `schedule` sorted set (no `enqueued_at`, as Sidekiq).
+
+    The PUBLISH, in the same round trip, wakes every worker's poller for `at`.
+    """
     members: list[Any] = []
     for payload in payloads:
         payload.pop("enqueued_at", None)
         members += [at, dumps(payload)]
-    _send([("ZADD", keys.SCHEDULE, *members)], client or get_redis(), payloads)
+    announce = ("PUBLISH", keys.SCHEDULED, repr(float(at)))
+    _send([("ZADD", keys.SCHEDULE, *members), announce], client or get_redis(), payloads)
 
 
 def _send(commands: list[tuple[Any, ...]], client: redis.Redis, payloads: list[Payload]) -> None:
@@ -130,11 +139,34 @@ def _send(commands: list[tuple[Any, ...]], client: redis.Redis, payloads: list[P
     try:
         thread_lane(client).call(commands)
     except redis.RedisError as exc:
+        if commands[-1][0] == "PUBLISH" and _publish_refused(exc):
+            _warn_unannounced(exc)  # the job is scheduled: only the wake-up is missing
+            return
         url = mask_url(_client_url(client))
         first = payloads[0].get("class", "?") if payloads else "?"
         raise EnqueueError(
             f"could not enqueue {len(payloads)} {first} job(s) to Redis at {url}: {exc}"
         ) from exc
+
+
+def _publish_refused(exc: redis.RedisError) -> bool:
+    """True for an ACL refusal of the PUBLISH (the error of the ZADD before it comes first)."""
+    text = str(exc).lower()
+    return isinstance(exc, NoPermissionError) and ("publish" in text or "channel" in text)
+
+
+_warned = threading.Event()
+
+
+def _warn_unannounced(exc: redis.RedisError) -> None:
+    if not _warned.is_set():
+        _warned.set()
+        logger.warning(
+            "Redis refused PUBLISH %s (%s): scheduled jobs run at the next poll instead "
+            "of on time; allow the user +publish and &jobs:*",
+            keys.SCHEDULED,
+            exc,
+        )
 
 
 def _client_url(client: redis.Redis) -> str:

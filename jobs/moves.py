@@ -2,7 +2,8 @@
 
 1. Due jobs of `schedule`/`retry` to their queues (`move_to_queues`), by the poller
    and by the dashboard's Run now.
-2. A failed job from an in-progress list to `retry` (`retry_commands`, `retry`).
+2. A failed job from an in-progress list to `retry` (`retry_commands`, `retry`),
+   announced on `jobs:scheduled` so pollers wake for it.
 3. Any job to `dead`, trimming dead by age and size in the same step (`kill_call`,
    `kill`), by failure handling, recovery, the poller and the dashboard.
 4. The dead record of bytes that are no job at all (`unreadable_record`), built here
@@ -99,13 +100,23 @@ def move_to_queues(
     return moved
 
 
+# False when this process found PUBLISH refused (an ACL without it, jobs.worker.hints):
+# retry writes and pollers then go without it, as inside the acker's MULTI a refused
+# command would abort the whole move, every time.
+ANNOUNCE = {"publish": True}
+
+
 def retry_commands(source: str, raw: Member, record: str, at: float) -> list[Command]:
     """Move a failed job from the in-progress list `source` to `retry`, due at `at`.
 
     Send them as one MULTI/EXEC transaction (as `retry()` does), so the job is never
-    both retried and still in progress, nor lost in between.
+    both retried and still in progress, nor lost in between. The PUBLISH announces
+    the due time to every worker's poller (jobs.worker.hints), so the retry runs on time.
     """
-    return [("LREM", source, 1, raw), ("ZADD", keys.RETRY, at, record)]
+    commands: list[Command] = [("LREM", source, 1, raw), ("ZADD", keys.RETRY, at, record)]
+    if ANNOUNCE["publish"]:
+        commands.append(("PUBLISH", keys.SCHEDULED, repr(float(at))))
+    return commands
 
 
 def retry(client: redis.Redis, source: str, raw: Member, record: str, at: float) -> None:

@@ -42,6 +42,9 @@ COMMANDS: dict[str, str] = {
     # Server
     "info": "Redis version and eviction-policy checks; the dashboard's Redis panel",
     "time": "Redis-server time for beats, the poller and recurring ticks",
+    # Pub/sub, on the one channel jobs:scheduled (CHANNELS)
+    "publish": "announce a scheduled job or a retry's due time to the pollers",
+    "subscribe": "each worker's hints listener (wakes its poller at due times)",
     # Queues (lists)
     "lpush": "enqueue; dashboard signals to a process",
     "rpush": "push a recovered or stopped job back to the head of its queue",
@@ -84,6 +87,9 @@ COMMANDS: dict[str, str] = {
     "unlink": "dashboard: clear a queue",
 }
 
+# The only pub/sub channel the user may use (`resetchannels` first: none by default).
+CHANNELS = ["jobs:scheduled"]
+
 # Sent by redis-py 5+ on connect; Redis 7.2+ knows it (older servers answer "unknown").
 OPTIONAL = {"client|setinfo": "redis-py announces its name and version (ignored if denied)"}
 OPTIONAL_SINCE = {"client|setinfo": (7, 2)}
@@ -113,7 +119,9 @@ def parse_version(text: str) -> tuple[int, ...]:
 
 def rules(version: tuple[int, ...]) -> list[str]:
     """The user's ACL rules for a server of `version` (its optional commands if it knows them)."""
-    given = ["reset", "on", f">{PASSWORD}", "~*", "resetchannels", "-@all"]
+    given = ["reset", "on", f">{PASSWORD}", "~*", "resetchannels"]
+    given += [f"&{channel}" for channel in CHANNELS]
+    given += ["-@all"]
     given += [f"+{command}" for command in COMMANDS]
     given += [f"+{command}" for command in OPTIONAL if version >= OPTIONAL_SINCE[command]]
     return given

@@ -116,7 +116,9 @@ def test_retry_commands_go_in_one_round_trip_of_a_lane(
         )
     finally:
         lane.close()
-    assert replies[-1] == [1, 1]
+    # LREM, ZADD, then PUBLISH (its reply: how many listeners heard it, any number here).
+    assert replies[-1][:2] == [1, 1]
+    assert len(replies[-1]) == 3
     assert redis_client.llen("inprogress") == 0
     assert redis_client.zscore("retry", "R") == 9.0
 

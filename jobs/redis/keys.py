@@ -19,6 +19,8 @@ SORTED_SETS = (SCHEDULE, RETRY, DEAD)
 # Our private keys.
 PREFIX = "jobs:"
 WORKERS = PREFIX + "workers"  # set of identities that own an in-progress list
+# Pub/sub channel: a job was added to `schedule` or `retry`; the message is its due time.
+SCHEDULED = PREFIX + "scheduled"
 
 
 def queue(name: str) -> str:

@@ -8,12 +8,14 @@
 - `executor`: decode one fetched job, run it, say where it goes (a Completion).
   Sidekiq's "Processor" is the thread; ours are the manager's processor threads.
 - `heartbeat`: this process in Redis, in Sidekiq's format; `stats`: its counters.
-- `poller`: moves due jobs from `schedule` and `retry` onto their queues.
+- `poller`: moves due jobs from `schedule` and `retry` onto their queues, on time:
+  `wakeup` is its alarm, `hints` the listener of announced due times.
 - `recovery`: finds dead processes and recovers their jobs; `blame`: the job a worker
-  died running alone is blamed (a poison pill to dead at last), the others become
-  suspects; `solo`: the supply's solo mode, where suspects run alone;
-  `reconcile`: strays in our own in-progress list put back; `predecessors`: at start,
-  at once, the jobs of workers that died on this host, known dead by their `lockfile`.
+  died running alone is blamed (a poison pill to dead at last), the others go back to
+  their queues or, beside a second death, become suspects; `solo`: the supply's solo
+  mode, where suspects run alone; `reconcile`: strays in our own in-progress list put
+  back; `predecessors`: at start, at once, the jobs of workers that died on this host,
+  known dead by their `lockfile`.
 - `affinity`: threads share one CPU core while jobs are short (Linux).
 - `joblog`: the one INFO line per finished job, written by a thread of its own.
 """

@@ -43,6 +43,7 @@ from jobs.worker import joblog
 from jobs.worker.affinity import Affinity
 from jobs.worker.executor import Executor
 from jobs.worker.heartbeat import Heartbeat, process_info
+from jobs.worker.hints import HintsListener
 from jobs.worker.manager import Manager
 from jobs.worker.poller import Poller
 from jobs.worker.predecessors import RestartRecovery
@@ -85,6 +86,7 @@ class Launcher:
         self.poller = Poller(
             self.client, self.clock, self.health, settings.POLL_INTERVAL, self.stopping
         )
+        self.hints = HintsListener(self.client, self.poller.wakeup, self.health, self.stopping)
         self.heartbeat = Heartbeat(
             self.client,
             self.identity,
@@ -118,6 +120,7 @@ class Launcher:
         self.supply.start()
         self.manager.start()
         self.poller.start()
+        self.hints.start()
         self._start_extras()
         self.heartbeat.start(
             self.options.settings.HEARTBEAT_INTERVAL, self.health, self.stopping, self._after_beat

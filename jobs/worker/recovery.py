@@ -145,8 +145,7 @@ def recover_orphans(
         client.srem(keys.PROCESSES, owner)
         if requeued or killed:
             logger.warning(
-                "recovered %d job(s) from dead process %s "
-                "(%d poison pill(s) moved to dead)",
+                "recovered %d job(s) from dead process %s (%d poison pill(s) moved to dead)",
                 requeued,
                 owner,
                 killed,

@@ -66,6 +66,13 @@ class FailJob(Job):
         client.rpush("ledger:runs", self.jid)
 
 
+class FailSlowlyJob(FailJob):
+    """FailJob whose retries wait 0.5 s in `retry`, where a test can catch the record."""
+
+    def retry_in(self, count: int, exc: BaseException) -> float:
+        return 0.5
+
+
 class AlwaysFailJob(Job):
     retry = 2
 
@@ -269,10 +276,17 @@ class AffinityJob(Job):
 
 
 class RetryForJob(AlwaysFailJob):
-    """AlwaysFailJob with every retry allowed, until 1 s after the first failure (retry_for)."""
+    """AlwaysFailJob with every retry allowed, until 1 s after the first failure (retry_for).
+
+    Retries 0.1 s apart: the poller is punctual, so retries at 0 s would use up all 25
+    within the window and end by count instead.
+    """
 
     retry = True
     retry_for = 1
+
+    def retry_in(self, count: int, exc: BaseException) -> float:
+        return 0.1
 
 
 class WriteWithAckJob(Job):
@@ -299,3 +313,15 @@ class WriteWithAckJob(Job):
             raise Discard()
         if outcome != "ok":
             raise RuntimeError(f"asked to end as {outcome}")
+
+
+class LedgerRetryInJob(Job):
+    """Record a start in the SQLite ledger; the first run asks for a retry in `seconds`."""
+
+    def perform(self, seconds: float, tag: str) -> None:
+        from tests.reliability import ledger as book
+
+        book.record("start", self.jid, tag)
+        if book.count("start", tag) == 1:
+            raise Retry(in_=seconds)
+        book.record("end", self.jid, tag)

@@ -17,6 +17,7 @@ from tests.testapp.jobs import (
     CrashJob,
     DiscardJob,
     FailJob,
+    FailSlowlyJob,
     RecordJob,
     RetryEarlyJob,
     RetryForJob,
@@ -99,7 +100,8 @@ def test_retry_fields_after_a_failure(
     redis_client: redis.Redis, start_worker: WorkerFactory
 ) -> None:
     start_worker("-c", "1")
-    jid = FailJob.set(retry=5).perform_async(100)
+    # Retries 0.5 s apart: punctual retries at 0 s would reach dead before the test looks.
+    jid = FailSlowlyJob.set(retry=5).perform_async(100)
     wait_for(lambda: int(redis_client.get(f"ledger:fail:{jid}") or 0) >= 2, 20, what="two failures")
     wait_for(
         lambda: redis_client.zcard("retry") or redis_client.llen("queue:default"),

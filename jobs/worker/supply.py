@@ -89,11 +89,8 @@ class Hand:
         supply = self._supply
         raw = supply._next_solo(self) if supply.solo.wanted else supply._next(self)
         # One tuple, replaced whole: the reconciler reads it from another thread.
-        self._supply._hands[self._thread] = (
-            (*(done.raw for done in self.done), raw)
-            if raw is not None
-            else tuple(done.raw for done in self.done)
-        )
+        held = tuple(done.raw for done in self.done)
+        supply._hands[self._thread] = (*held, raw) if raw is not None else held
         return raw
 
     def close(self, finished: Completion | None = None) -> None:

@@ -80,7 +80,8 @@ class Attempt:
         task, args, kwargs = find_task(job.payload)
         attempt = cls(job, task, args, kwargs, backend_of(task, job.payload.get("backend")))
         payload = job.payload
-        if "retry_count" in payload or payload.get("recoveries"):
+        # Failed before, or recovered from a dead worker (blamed or only beside the death).
+        if "retry_count" in payload or payload.get("recoveries") or payload.get("suspected"):
             attempt.history = store.read(get_redis(), job.jid)
             attempt.number = Attempts.of(attempt.history).last() + 1
         return attempt

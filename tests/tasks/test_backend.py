@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -231,7 +232,9 @@ def test_aenqueue_and_aget_result(redis_client: redis.Redis) -> None:
         result = await add.aenqueue(3, 4)
         return result.id, await add.aget_result(result.id)
 
-    jid, again = asyncio.run(enqueue_and_read())
+    # In a thread of its own: the suite's thread may hold a running loop (playwright's).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        jid, again = pool.submit(asyncio.run, enqueue_and_read()).result()
     assert again.id == jid
     assert again.status == TaskResultStatus.READY
     assert [p["jid"] for p in queued(redis_client)] == [jid]

@@ -391,7 +391,8 @@ def test_recover_dead_requeues_counted_and_drops_the_process_entries(
     redis_client.hset(owner, "beat", "1")
     redis_client.hset(keys.process_work(owner), "tid", "{}")
     assert recover_dead(app_redis, owner, NOW, 3) == (1, 0)
-    assert json.loads(redis_client.lindex("queue:low", 0) or b"")["recoveries"] == 1
+    # Counted as a death beside others (the poison-pill rule), back to its queue.
+    assert json.loads(redis_client.lindex("queue:low", 0) or b"")["suspected"] == 1
     assert not redis_client.exists(keys.inprogress(owner), owner, keys.process_work(owner))
     assert not redis_client.sismember(keys.PROCESSES, owner)
     # The heartbeat-based recovery sweeps its list once more after its grace.

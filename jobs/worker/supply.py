@@ -35,15 +35,13 @@ from collections.abc import Callable
 
 import redis
 
-from jobs.completion import Completion
+from jobs.completion import Command, Completion
 from jobs.queue_order import QueueOrder
 from jobs.runtime.health import Backoff, RedisHealth
 from jobs.worker.acker import Acker, ack_command
 from jobs.worker.buffer import WorkBuffer
 from jobs.worker.fetch import PREFETCH, Fetcher
 from jobs.worker.solo import SoloGate
-
-logger = logging.getLogger("jobs.worker")
 
 logger = logging.getLogger("jobs.worker")
 
@@ -89,7 +87,7 @@ class Hand:
         supply = self._supply
         raw = supply._next_solo(self) if supply.solo.wanted else supply._next(self)
         # One tuple, replaced whole: the reconciler reads it from another thread.
-        held = tuple(done.raw for done in self.done)
+        held = tuple(done.raw for done in self.done) if self.done else ()  # mostly sent
         supply._hands[self._thread] = (*held, raw) if raw is not None else held
         return raw
 
@@ -214,7 +212,10 @@ class JobSupply:
     def _ack_and_fetch(self, hand: Hand) -> list[bytes] | None:
         """The hand's acks and a fetch in one round trip: the jobs, or None on an error."""
         acks = [ack_command(self.inprogress, done.raw) for done in hand.done]
-        writes = tuple(write for done in hand.done for write in done.writes)
+        writes: tuple[Command, ...] = ()
+        for done in hand.done:
+            if done.writes:  # rarely: a job that asked for writes (a task's result)
+                writes += done.writes
         try:
             jobs = self.fetcher.ack_and_fetch(acks, hand.want if hand.short else 1, writes)
         except redis.RedisError as exc:

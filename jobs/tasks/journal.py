@@ -38,7 +38,6 @@ class Journal:
         self._starts: deque[Start] = deque()
         self._ended: set[str] = set()
         self._wake = threading.Event()
-        self.pid = os.getpid()
         self._thread = threading.Thread(target=self._run, name="task-journal", daemon=True)
         self._thread.start()
 
@@ -86,12 +85,20 @@ _lock = threading.Lock()
 
 
 def journal() -> Journal:
-    """This process's journal (a new one after a fork)."""
+    """This process's journal (a new one after a fork: the thread did not come along)."""
     global _journal  # noqa: PLW0603  (one journal per process)
     current = _journal
-    if current is None or current.pid != os.getpid():
+    if current is None:
         with _lock:
             current = _journal
-            if current is None or current.pid != os.getpid():
+            if current is None:
                 current = _journal = Journal()
     return current
+
+
+def _forget() -> None:
+    global _journal  # noqa: PLW0603
+    _journal = None
+
+
+os.register_at_fork(after_in_child=_forget)

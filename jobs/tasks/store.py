@@ -35,6 +35,8 @@ _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan
 
 def encode(value: Any) -> str:
     """Compact JSON, NaN refused (ValueError), other types refused (TypeError)."""
+    if value is None:  # what most tasks return
+        return "null"
     return _encoder.encode(value)
 
 

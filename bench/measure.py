@@ -157,7 +157,7 @@ class Bench:
         other = OtherCpu([self.redis_pid])
         worker = Worker(system.worker, system.cwd, system.environ(self.url, n), log)
         try:
-            error, polls = self.wait_finished([worker], 60 + n / 100)
+            error, polls = self.wait_finished([worker], 60 + n / 25)  # room for 25 jobs/s
             cpu = sum(cpu_seconds(pid) for pid in session_pids(worker.pid))
             row["other_cpu_drain"] = other.cores(cpu)
             drained = Snapshot.take(self.client).since(before, polls, {"blpop": polls})

@@ -48,6 +48,16 @@ def wait_for(
         time.sleep(interval)
 
 
+class HandClock:
+    """A monotonic clock the test moves by hand (`clock.now += 5`)."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class Worker:
     """A `manage.py runworker` subprocess with its log in a file."""
 

@@ -5,17 +5,7 @@ from __future__ import annotations
 import threading
 
 from jobs.worker.buffer import NUDGE, WorkBuffer
-from tests.helpers import wait_for
-
-
-class FakeMonotonic:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.helpers import HandClock, wait_for
 
 
 def idle_thread(buffer: WorkBuffer, timeout: float = 5.0) -> tuple[threading.Thread, list[object]]:
@@ -52,7 +42,7 @@ def test_stashed_extras_are_taken_first_in_first_out() -> None:
 
 
 def test_stale_extras_are_taken_out_by_age() -> None:
-    clock = FakeMonotonic()
+    clock = HandClock()
     buffer = WorkBuffer(clock)
     buffer.stash([b"old"])
     clock.now += 0.2

@@ -23,7 +23,7 @@ from jobs.worker.executor import Executor
 from jobs.worker.manager import TIMEOUT_GRACE, Manager
 from jobs.worker.stats import Counters
 from jobs.worker.supply import JobSupply
-from tests.helpers import wait_for
+from tests.helpers import HandClock, wait_for
 
 IDENTITY = "host:1:manager"
 INPROGRESS = keys.inprogress(IDENTITY)
@@ -56,24 +56,16 @@ class LoopJob(HoldJob):
             pass
 
 
-class FakeMonotonic:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 Start = Callable[[int], Manager]
 
 
 @pytest.fixture
-def clock() -> FakeMonotonic:
-    return FakeMonotonic()
+def clock() -> HandClock:
+    return HandClock()
 
 
 @pytest.fixture
-def start(app_redis: redis.Redis, redis_url: str, clock: FakeMonotonic) -> Iterator[Start]:
+def start(app_redis: redis.Redis, redis_url: str, clock: HandClock) -> Iterator[Start]:
     RELEASE.clear()
     DONE.clear()
     running: list[tuple[Manager, JobSupply]] = []
@@ -131,7 +123,7 @@ def test_the_running_table_shows_each_job_until_it_ends(
 
 
 def test_a_job_that_hears_its_timeout_is_retried(
-    redis_client: redis.Redis, start: Start, clock: FakeMonotonic
+    redis_client: redis.Redis, start: Start, clock: HandClock
 ) -> None:
     manager = start(1)
     LoopJob.perform_async()
@@ -146,7 +138,7 @@ def test_a_job_that_hears_its_timeout_is_retried(
 
 
 def test_a_thread_stuck_past_the_grace_is_replaced(
-    redis_client: redis.Redis, start: Start, clock: FakeMonotonic
+    redis_client: redis.Redis, start: Start, clock: HandClock
 ) -> None:
     manager = start(1)
     HoldJob.perform_async()

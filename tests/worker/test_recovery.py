@@ -10,19 +10,10 @@ from jobs.moves import push_back
 from jobs.redis import keys
 from jobs.worker.blame import blame, read_dead, recover_dead, suspect
 from jobs.worker.recovery import Suspects, recover_orphans, requeue_list, requeue_one
+from tests.helpers import HandClock
 
 NOW = 1_795_000_000.0
 LIST = keys.inprogress("host:1:abc")
-
-
-class Ticks:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.at = 100.0
-
-    def __call__(self) -> float:
-        return self.at
 
 
 def job(jid: str, queue: str = "low", **extra: object) -> bytes:
@@ -106,16 +97,16 @@ def test_push_back_of_unreadable_bytes_keeps_them_for_the_worker_to_judge(
 def test_orphans_are_recovered_only_after_the_grace(
     redis_client: redis.Redis, app_redis: redis.Redis
 ) -> None:
-    ticks = Ticks()
+    ticks = HandClock(100.0)
     suspects: Suspects[str] = Suspects(grace=5.0, monotonic=ticks)
     redis_client.sadd(keys.WORKERS, "host:1:abc", "me")
     redis_client.sadd(keys.PROCESSES, "host:1:abc")
     redis_client.lpush(LIST, job("a"), job("b"))
     assert recover_orphans(app_redis, "me", NOW, 3, suspects) == 0
-    ticks.at += 4.9
+    ticks.now += 4.9
     assert recover_orphans(app_redis, "me", NOW, 3, suspects) == 0
     assert redis_client.llen(LIST) == 2
-    ticks.at += 0.1
+    ticks.now += 0.1
     assert recover_orphans(app_redis, "me", NOW, 3, suspects) == 2
     # It died holding two jobs: neither is blamed; a first such death sends them back.
     assert redis_client.llen("queue:low") == 2
@@ -126,22 +117,22 @@ def test_orphans_are_recovered_only_after_the_grace(
 def test_a_heartbeat_that_comes_back_cancels_the_suspicion(
     redis_client: redis.Redis, app_redis: redis.Redis
 ) -> None:
-    ticks = Ticks()
+    ticks = HandClock(100.0)
     suspects: Suspects[str] = Suspects(grace=5.0, monotonic=ticks)
     redis_client.sadd(keys.WORKERS, "host:1:abc")
     redis_client.lpush(LIST, job("a"))
     recover_orphans(app_redis, "me", NOW, 3, suspects)
     redis_client.hset("host:1:abc", "beat", "1")
-    ticks.at += 10
+    ticks.now += 10
     assert recover_orphans(app_redis, "me", NOW, 3, suspects) == 0
     redis_client.delete("host:1:abc")
-    ticks.at += 1
+    ticks.now += 1
     assert recover_orphans(app_redis, "me", NOW, 3, suspects) == 0  # a new grace begins
     assert redis_client.llen(LIST) == 1
 
 
 def test_suspects_confirm_at_once_without_grace() -> None:
-    suspects: Suspects[str] = Suspects(0.0, monotonic=Ticks())
+    suspects: Suspects[str] = Suspects(0.0, monotonic=HandClock(100.0))
     assert suspects.confirmed("x")
 
 

@@ -23,7 +23,7 @@ from jobs.worker.heartbeat import Heartbeat, process_info
 from jobs.worker.solo import SOLO_BACKOFF, SOLO_PATIENCE
 from jobs.worker.stats import Counters
 from jobs.worker.supply import Hand, JobSupply
-from tests.helpers import wait_for
+from tests.helpers import HandClock, wait_for
 from tests.worker.test_heartbeat import Idle
 
 IDENTITY = "host:1:solo"
@@ -31,14 +31,6 @@ INPROGRESS = keys.inprogress(IDENTITY)
 MARKER = keys.solo(IDENTITY)
 
 Make = Callable[..., JobSupply]
-
-
-class Ticks:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def job(name: str, queue: str = "default") -> bytes:
@@ -159,7 +151,7 @@ def idle_hands(supply: JobSupply) -> int:
 def test_a_drain_that_finds_no_quiet_moment_gives_up_and_backs_off(
     redis_client: redis.Redis, make: Make
 ) -> None:
-    ticks = Ticks()
+    ticks = HandClock()
     supply = make("default", now=ticks)
     redis_client.lpush(keys.queue("default"), job("long"), job("next"))
     suspect(redis_client, "s")

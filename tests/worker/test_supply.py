@@ -20,7 +20,7 @@ from jobs.redis import keys
 from jobs.redis.connection import make_client
 from jobs.runtime.health import RedisHealth
 from jobs.worker.supply import SHORT_JOB, STASH_MAX_WAIT, JobSupply, is_short
-from tests.helpers import free_port, wait_for
+from tests.helpers import HandClock, free_port, wait_for
 
 IDENTITY = "host:1:supply"
 INPROGRESS = keys.inprogress(IDENTITY)
@@ -28,14 +28,6 @@ SHORT = SHORT_JOB / 10
 LONG = SHORT_JOB * 10
 
 Make = Callable[..., JobSupply]
-
-
-class FakeMonotonic:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def job(n: int, queue: str = "default") -> bytes:
@@ -184,7 +176,7 @@ def test_a_fetch_that_comes_back_short_resets_the_ramp(
 def test_extras_no_thread_takes_go_back_to_the_head_of_their_queue(
     redis_client: redis.Redis, make: Make
 ) -> None:
-    clock = FakeMonotonic()
+    clock = HandClock()
     supply = make(now=clock)
     supply.start()
     enqueue(redis_client, *range(1, 6))

@@ -71,7 +71,7 @@ def suspect(client: redis.Redis, list_key: str, raw: bytes, now: float) -> tuple
     try:
         payload = loads(raw)
     except InvalidPayload as exc:
-        return 0, _kill_unreadable(client, list_key, raw, exc, now)
+        return 0, kill_unreadable(client, list_key, raw, exc, now)
     suspected = payload[SUSPECTED] = (whole(payload.get(SUSPECTED)) or 0) + 1
     if suspected == 1:  # the first death beside others: back to its queue, unsuspected
         return push_back(client, list_key, raw, payload), 0
@@ -85,7 +85,7 @@ def blame(
     try:
         payload = loads(raw)
     except InvalidPayload as exc:
-        return 0, _kill_unreadable(client, list_key, raw, exc, now)
+        return 0, kill_unreadable(client, list_key, raw, exc, now)
     count = (whole(payload.get(RECOVERIES)) or 0) + 1
     if count + (whole(payload.get(SUSPECTED)) or 0) > max_recoveries:
         message = f"killed its worker {count} times while running alone"
@@ -130,8 +130,9 @@ def quarantine(
     return kill(client, list_key, "list", [(raw, dumps(record))], now).moved
 
 
-def _kill_unreadable(
+def kill_unreadable(
     client: redis.Redis, list_key: str, raw: bytes, exc: InvalidPayload, now: float
 ) -> int:
+    """Bytes that are no job at all, from `list_key` to the dead set as a readable record."""
     record = dumps(unreadable_record(raw, exc, now))
     return kill(client, list_key, "list", [(raw, record)], now).moved

@@ -21,10 +21,17 @@ from typing import Generic, TypeVar, cast
 import redis
 
 from jobs.exceptions import InvalidPayload
-from jobs.moves import kill, push_back, queue_of, unreadable_record
-from jobs.payload import dumps, loads, whole
+from jobs.moves import push_back, queue_of
+from jobs.payload import loads, whole
 from jobs.redis import keys
-from jobs.worker.blame import RECOVERIES, quarantine, read_dead, recover_dead, to_suspects
+from jobs.worker.blame import (
+    RECOVERIES,
+    kill_unreadable,
+    quarantine,
+    read_dead,
+    recover_dead,
+    to_suspects,
+)
 
 logger = logging.getLogger("jobs.worker")
 
@@ -76,8 +83,7 @@ def requeue_one(
     try:
         payload = loads(raw)
     except InvalidPayload as exc:
-        record = dumps(unreadable_record(raw, exc, now))
-        return 0, kill(client, list_key, "list", [(raw, record)], now).moved
+        return 0, kill_unreadable(client, list_key, raw, exc, now)
     if died:
         count = (whole(payload.get(RECOVERIES)) or 0) + 1
         if count >= max_recoveries:

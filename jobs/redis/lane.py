@@ -61,6 +61,14 @@ class Lane:
         call), so a half-read reply can never be taken for the answer to a later one.
         Socket failures come out as redis.ConnectionError / redis.TimeoutError.
         """
+        replies = self.replies(commands)
+        for reply in replies:
+            if isinstance(reply, redis.ResponseError):
+                raise reply
+        return replies
+
+    def replies(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """As call(), but an error reply comes back in its place (a ResponseError) unraised."""
         try:
             sock = self._ready()
             sock.sendall(b"".join([_pack(command) for command in commands]))
@@ -72,9 +80,6 @@ class Lane:
             if isinstance(exc, OSError):
                 raise redis.ConnectionError(f"Error while talking to Redis: {exc}") from exc
             raise
-        for reply in replies:
-            if isinstance(reply, redis.ResponseError):
-                raise reply
         return replies
 
     def _ready(self) -> socket.socket:

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from jobs.completion import write_with_ack
+from jobs.completion import write_own
 from jobs.conf import get_settings
 from jobs.exceptions import Discard
 from jobs.redis import keys
@@ -166,11 +166,14 @@ class Attempt:
     def outcome(self, status: str, *fields: Any) -> None:
         """Write this attempt's outcome with the job's acknowledgement."""
         n = self.number
-        head: list[Any] = ["status", status, "done", n, f"worker:{n}", worker_id()]
-        head += [f"started:{n}", repr(self.started)]
-        write_with_ack("HSET", self.key, *head, *fields, *self.whole_record())
         ttl = PENDING_TTL if status == "READY" else self.options.RESULT_TTL
-        write_with_ack("EXPIRE", self.key, ttl)
+        write_own(
+            (
+                "HSET", self.key, "status", status, "done", n, f"worker:{n}", worker_id(),
+                f"started:{n}", repr(self.started), *fields, *self.whole_record(),
+            ),
+            ("EXPIRE", self.key, ttl),
+        )  # fmt: skip
 
     def whole_record(self) -> list[Any]:
         """The enqueue-time fields, when the record may lack them (recurring, or expired)."""
@@ -227,7 +230,7 @@ def record_unrunnable(job: Job, error: FinalFailure) -> None:
     """Mark a record FAILED when its payload cannot run here (unknown task, bad arguments)."""
     entry = {"exception_class_path": class_path(error), "traceback": str(error)}
     key, now = keys.task_result(job.jid), repr(time.time())
-    write_with_ack(
-        "HSET", key, "status", "FAILED", "finished_at", now, "error:1", store.encode(entry)
+    write_own(
+        ("HSET", key, "status", "FAILED", "finished_at", now, "error:1", store.encode(entry)),
+        ("EXPIRE", key, TaskOptions().RESULT_TTL),
     )
-    write_with_ack("EXPIRE", key, TaskOptions().RESULT_TTL)

@@ -7,10 +7,10 @@
    trip per job and an idle one acks at once.
 2. Failure: the ack and the write to `retry` or `dead` happen in one atomic step,
    so a job is never both retried and still in progress, nor lost in between.
-3. A completion's `writes` (jobs.completion) go in the same MULTI as its ack or
-   move. A write Redis refuses when queued (a bad command) would abort the whole
-   MULTI: the completions of that batch are then sent one at a time, and the one
-   whose writes were refused is acknowledged without them, with an error logged.
+3. A completion's `writes` (jobs.completion) go just ahead of its ack in the same
+   round trip, or in the MULTI of its move. A write Redis refuses costs only itself
+   (an ack) or its job's writes (a refused write aborts a MULTI: the move is made
+   again without them); either way with an error logged.
 4. Redis down: nothing is dropped; the acker retries with capped backoff. A job
    whose ack is pending is still in the in-progress list, so it is safe.
 """
@@ -28,6 +28,7 @@ from redis.client import Pipeline
 from jobs.completion import Command, Completion
 from jobs.moves import kill, kill_call, log_trim, retry_commands
 from jobs.redis import keys
+from jobs.redis.lane import thread_lane
 from jobs.redis.scripts import script
 from jobs.runtime.health import Backoff, RedisHealth
 
@@ -123,48 +124,57 @@ class Acker:
         acks = 0
         while acks < len(batch) and batch[acks].kind == "ack":
             acks += 1
-        group = batch[: acks or 1]
-        if any(completion.writes for completion in group):
-            return self._with_writes(group)
         if acks:
-            pipe = self.client.pipeline(transaction=False)
-            for completion in group:
-                _queue(pipe, ack_command(self.inprogress, completion.raw))
-            pipe.execute()
-        elif group[0].kind == "retry":
-            self._transaction(group, writes=False)
-        else:
-            first = group[0]
+            self._acks(batch[:acks])
+            return acks
+        first = batch[0]  # a retry or dead move: one at a time, each in its own MULTI
+        if first.kind == "dead" and not first.writes:
             kill(self.client, self.inprogress, "list", [(first.raw, first.member)], first.score)
-        return len(group)
-
-    def _with_writes(self, group: list[Completion]) -> int:
-        """One MULTI for `group` and its writes; one at a time if Redis refuses a write."""
+            return 1
         try:
-            self._transaction(group, writes=True)
-            return len(group)
-        except redis.ResponseError as exc:  # refused while queueing: nothing of it ran
-            if len(group) == 1:
-                logger.error(
-                    "Redis refused the writes a finished job asked for (%s); "
-                    "acknowledging the job without them: %r",
-                    exc,
-                    group[0].writes,
-                )
-                self._transaction(group, writes=False)
-            else:
-                for completion in group:
-                    self._with_writes([completion])
-            return len(group)
+            self._transaction(first, writes=True)
+        except redis.ResponseError:  # refused while queueing: nothing of the MULTI ran
+            if not first.writes:
+                raise
+            logger.error(
+                "Redis refused the writes a finished job asked for; moving the job "
+                "without them: %r",
+                first.writes,
+            )
+            self._transaction(first, writes=False)
+        return 1
 
-    def _transaction(self, group: list[Completion], *, writes: bool) -> None:
-        """Each completion's ack or move (and its writes) in one MULTI; raise if a move failed."""
-        pipe = self.client.pipeline(transaction=True)
-        moves: list[int] = []  # reply indices of the acks and moves; the rest are writes
+    def _acks(self, group: list[Completion]) -> None:
+        """Acknowledge `group` in one round trip, each ack just after its own writes.
+
+        As with the acks that ride a fetch (fetch.py): Redis runs a round trip's commands
+        in order and a send cut short loses only its end, so an ack never lands without
+        the writes before it. A write Redis refuses costs only itself: the job is
+        acknowledged without it, and the refusal logged.
+        """
+        commands: list[Command] = []
         for completion in group:
-            moves += self._queue_move(pipe, completion)
-            for command in completion.writes if writes else ():
-                _queue(pipe, command)
+            commands += completion.writes
+            commands.append(ack_command(self.inprogress, completion.raw))
+        replies = thread_lane(self.client).replies(commands)
+        for command, reply in zip(commands, replies, strict=True):
+            if not isinstance(reply, redis.ResponseError):
+                continue
+            if command[0] == "LREM":
+                raise reply
+            logger.error(
+                "Redis refused a write a finished job asked for (%s); "
+                "acknowledging the job without it: %r",
+                reply,
+                command,
+            )
+
+    def _transaction(self, completion: Completion, *, writes: bool) -> None:
+        """The retry or dead move of `completion` (and its writes) in one MULTI; raise if it failed."""
+        pipe = self.client.pipeline(transaction=True)
+        moves = self._queue_move(pipe, completion)
+        for command in completion.writes if writes else ():
+            _queue(pipe, command)
         replies: list[Any] = pipe.execute(raise_on_error=False)
         moved = set(moves)
         for index, reply in enumerate(replies):
@@ -176,12 +186,10 @@ class Acker:
                 log_trim(int(reply[1]), int(reply[2]))  # the kill script trimmed dead
 
     def _queue_move(self, pipe: Pipeline, completion: Completion) -> list[int]:
-        """Queue the ack or move of `completion` (as jobs.moves writes it); its reply indices."""
+        """Queue the retry or dead move of `completion` (as jobs.moves writes it); its reply indices."""
         first = len(pipe.command_stack)
         raw = completion.raw
-        if completion.kind == "ack":
-            _queue(pipe, ack_command(self.inprogress, raw))
-        elif completion.kind == "retry":
+        if completion.kind == "retry":
             for command in retry_commands(
                 self.inprogress, raw, completion.member, completion.score
             ):

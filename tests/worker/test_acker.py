@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from jobs.completion import Completion
+from jobs.completion import Completion, Kind
 from jobs.redis import keys
 from jobs.runtime.health import RedisHealth
 from jobs.worker.acker import Acker, ack_command
@@ -87,7 +87,7 @@ def test_writes_go_with_each_kind_of_completion(redis_client: redis.Redis, acker
     assert redis_client.zscore(keys.DEAD, "dead-rec") == 6.0
 
 
-def test_acks_with_and_without_writes_share_one_multi(
+def test_acks_with_and_without_writes_go_together_without_multi(
     redis_client: redis.Redis, app_redis: redis.Redis
 ) -> None:
     in_progress(redis_client, job(1), job(2), job(3))
@@ -103,7 +103,7 @@ def test_acks_with_and_without_writes_share_one_multi(
         acker.stop(5.0)
     assert redis_client.llen(INPROGRESS) == 0
     assert redis_client.hget("r:2", "n") == b"2"
-    assert _calls(redis_client, "exec") == before + 1
+    assert _calls(redis_client, "exec") == before, "acks and their writes need no MULTI"
 
 
 def test_a_refused_write_costs_only_its_own_writes(
@@ -119,10 +119,24 @@ def test_a_refused_write_costs_only_its_own_writes(
     assert redis_client.hget("r:1", "n") == b"1"
     assert redis_client.exists("r:2") == 0
     assert redis_client.hget("r:3", "n") == b"3"
-    assert "acknowledging the job without them" in caplog.text
+    assert "acknowledging the job without it" in caplog.text
 
 
-def test_a_write_failing_inside_the_multi_is_logged(
+@pytest.mark.parametrize("kind", ["retry", "dead"])
+def test_a_move_whose_writes_redis_refuses_is_made_without_them(
+    redis_client: redis.Redis, acker: Acker, caplog: pytest.LogCaptureFixture, kind: Kind
+) -> None:
+    in_progress(redis_client, job(1))
+    completion = Completion(job(1), kind, "record", 7.0, (("HSET", "r:1"),))  # wrong arity
+    with caplog.at_level(logging.ERROR, "jobs.worker"):
+        acker.submit(completion)
+        assert acker.flush(5.0)
+    assert redis_client.llen(INPROGRESS) == 0
+    assert redis_client.zscore(keys.RETRY if kind == "retry" else keys.DEAD, "record") == 7.0
+    assert "moving the job without them" in caplog.text
+
+
+def test_a_write_failing_in_redis_is_logged(
     redis_client: redis.Redis, acker: Acker, caplog: pytest.LogCaptureFixture
 ) -> None:
     in_progress(redis_client, job(1))

@@ -14,6 +14,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from jobs.tasks.compat import BaseTaskBackend, Task, task_backends
+from jobs.tasks.options import TaskOptions
 
 _worker: list[str] = []  # this process's id, made on first use; a forked child makes its own
 
@@ -59,6 +60,15 @@ def backend_of(task: Task[..., Any], alias: object = None) -> BaseTaskBackend:
             name = task.backend
         backend = _backends[name] = task_backends[name]
     return backend
+
+
+_DEFAULT_OPTIONS = TaskOptions()
+
+
+def options_of(backend: BaseTaskBackend) -> TaskOptions:
+    """The OPTIONS of one of our backends (their defaults for any other backend)."""
+    options = getattr(backend, "settings", None)
+    return options if isinstance(options, TaskOptions) else _DEFAULT_OPTIONS
 
 
 @receiver(setting_changed)

@@ -41,6 +41,26 @@ class ClassMetrics:
         return max(0, self.runs - self.failures)
 
     @property
+    def percentile_label_50(self) -> str:
+        """The median's bucket, for templates."""
+        return self.percentile_label(0.50)
+
+    @property
+    def percentile_label_95(self) -> str:
+        """The 95th percentile's bucket, for templates."""
+        return self.percentile_label(0.95)
+
+    @property
+    def percentile_label_99(self) -> str:
+        """The 99th percentile's bucket, for templates."""
+        return self.percentile_label(0.99)
+
+    @property
+    def seconds(self) -> float:
+        """Total time of the successful runs in seconds."""
+        return self.ms / 1000
+
+    @property
     def avg_ms(self) -> float:
         """Average time of a successful run in ms (0 without one)."""
         return self.ms / self.successes if self.successes else 0.0

@@ -64,5 +64,6 @@ def test_buckets_follow_sidekiqs_bounds(ms: int, index: int) -> None:
 
 def test_26_buckets_and_labels_and_ttls_as_in_sidekiq() -> None:
     assert len(layout.BUCKETS_MS) == len(layout.LABELS) == 26
-    assert layout.LABELS[7] == "335ms" and layout.LABELS[-1] == "Slow"
+    assert layout.LABELS[7] == "335ms"
+    assert layout.LABELS[-1] == "Slow"
     assert (layout.SHORT_TERM, layout.MID_TERM, layout.HISTOGRAM_TTL) == (28800, 259200, 28800)

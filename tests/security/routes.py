@@ -93,6 +93,7 @@ READS: dict[str, tuple[str, ...]] = {
     "queues": (),
     "queue": LIST,
     "recurring": (),
+    "job_metrics": ("hours",),
     "set": LIST,
     "job": (),
     "busy_signal": ("identity", "next", "signal"),
@@ -103,7 +104,7 @@ READS: dict[str, tuple[str, ...]] = {
     "recurring_disable": ("name", "next"),
     "recurring_enable": ("name", "next"),
 }
-NUMERIC = {"page", "per_page", "interval", "days"}
+NUMERIC = {"page", "per_page", "interval", "days", "hours"}
 
 
 def queue_examples(app: redis.Redis) -> list[dict[str, str]]:

@@ -41,6 +41,11 @@ class ClassMetrics:
         return max(0, self.runs - self.failures)
 
     @property
+    def avg_seconds(self) -> float:
+        """Average time of a successful run in seconds."""
+        return self.avg_ms / 1000
+
+    @property
     def percentile_label_50(self) -> str:
         """The median's bucket, for templates."""
         return self.percentile_label(0.50)

@@ -6,6 +6,9 @@ Sidekiq (lib/sidekiq/metrics/tracking.rb, shared.rb, query.rb), all times UTC:
 - `j|<yymmdd>|<H>:<M>`: the same per 10 minutes (the minute's first digit), kept 3 days.
 - `h|<Class>-<d>-<H>:<M>`: a histogram per class and minute, 26 BITFIELD `u16`
   counters (OVERFLOW SAT) of run times below each bound of BUCKETS_MS; kept 8 hours.
+Sidekiq 7.0 to 7.3 read an older layout, written beside it so their Metrics tab works too:
+- `j|<yyyymmdd>|<H>:<M>`: the minutely hash (nothing padded but the date), kept 8 hours;
+- `<Class>-<dd>-<HH>:<M>`: the histogram (day and hour padded), kept 8 hours.
 Ours, private, under `jobs:`:
 - `jobs:metrics:h|<yymmdd>|<H>:<M>`: the histograms per 10 minutes (fields
   `<Class>|<bucket>`), kept 3 days: Sidekiq keeps its own only 8 hours, too short for
@@ -68,6 +71,18 @@ def histogram_key(klass: str, now: float) -> str:
     """`h|<Class>-6-0:5`: Sidekiq's histogram of one class and minute (nothing padded)."""
     t = _utc(now)
     return f"h|{klass}-{t.day}-{t.hour}:{t.minute}"
+
+
+def sidekiq7_minute_key(now: float) -> str:
+    """`j|20261206|0:5`: Sidekiq 7's minutely hash."""
+    t = _utc(now)
+    return f"j|{t:%Y%m%d}|{t.hour}:{t.minute}"
+
+
+def sidekiq7_histogram_key(klass: str, now: float) -> str:
+    """`<Class>-06-00:5`: Sidekiq 7's histogram of one class and minute."""
+    t = _utc(now)
+    return f"{klass}-{t:%d-%H}:{t.minute}"
 
 
 def rollup_key(now: float) -> str:

@@ -93,18 +93,14 @@ def flush_commands(pipe: Any, tally: Tally, now: float) -> None:
     hashes = (
         (layout.minute_key(now), layout.SHORT_TERM),
         (layout.ten_minute_key(now), layout.MID_TERM),
+        (layout.sidekiq7_minute_key(now), layout.SHORT_TERM),
+        (layout.TOTALS, None),
     )
     rollup = layout.rollup_key(now)
     for klass, counts in tally.items():
-        fields = {"p": counts.runs, "f": counts.failures, "ms": counts.ms}
-        fields = {
-            k: v for k, v in fields.items() if v or (k == "ms" and counts.runs > counts.failures)
-        }
         for key, _ in hashes:
-            for metric, value in fields.items():
+            for metric, value in _fields(counts).items():
                 pipe.hincrby(key, layout.field(klass, metric), value)
-        for metric, value in fields.items():
-            pipe.hincrby(layout.TOTALS, layout.field(klass, metric), value)
         increments: list[Any] = []
         for index, value in enumerate(counts.buckets):
             if value:
@@ -112,9 +108,23 @@ def flush_commands(pipe: Any, tally: Tally, now: float) -> None:
                 pipe.hincrby(rollup, layout.field(klass, index), value)
                 pipe.hincrby(layout.TOTALS, layout.field(klass, index), value)
         if increments:
-            gram = layout.histogram_key(klass, now)
-            pipe.execute_command("BITFIELD", gram, "OVERFLOW", "SAT", *increments)
-            pipe.expire(gram, layout.HISTOGRAM_TTL)
+            for gram in (
+                layout.histogram_key(klass, now),
+                layout.sidekiq7_histogram_key(klass, now),
+            ):
+                pipe.execute_command("BITFIELD", gram, "OVERFLOW", "SAT", *increments)
+                pipe.expire(gram, layout.HISTOGRAM_TTL)
     for key, ttl in hashes:
-        pipe.expire(key, ttl)
+        if ttl is not None:
+            pipe.expire(key, ttl)
     pipe.expire(rollup, layout.ROLLUP_TTL)
+
+
+def _fields(counts: ClassTally) -> dict[str, int]:
+    """The hash fields Sidekiq writes: `p` always, `f` if any failed, `ms` if any succeeded."""
+    fields = {"p": counts.runs}
+    if counts.failures:
+        fields["f"] = counts.failures
+    if counts.runs > counts.failures:
+        fields["ms"] = counts.ms
+    return fields

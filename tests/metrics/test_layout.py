@@ -36,6 +36,15 @@ def test_key_names_are_the_ones_sidekiq_8_writes(when: str) -> None:
     )
 
 
+@pytest.mark.parametrize("when", ["2025-02-04T08:05:00", "2026-12-16T13:45:59"])
+def test_key_names_of_sidekiq_7(when: str) -> None:
+    now = at(when)
+    t = datetime.fromtimestamp(now, UTC)
+    # 7.x tracking.rb: nowmin = now.strftime("%Y%m%d|%-H:%-M"); shared.rb: "%d-%H:%-M"
+    assert layout.sidekiq7_minute_key(now) == "j|" + t.strftime("%Y%m%d|%-H:%-M")
+    assert layout.sidekiq7_histogram_key("app.Mail", now) == "app.Mail-" + t.strftime("%d-%H:%-M")
+
+
 def test_the_examples_of_sidekiqs_comments() -> None:
     now = at("2025-02-14T08:43:00")
     assert layout.ten_minute_key(now) == "j|250214|8:4"  # "the 10 minute bucket"

@@ -30,7 +30,7 @@ def test_a_flush_writes_sidekiqs_hashes_and_histograms(
     tracker.record("app.Report", 1.0, failed=False)
     flush(app_redis, tracker)
 
-    for key in ("j|261206|0:05", "j|261206|0:0"):
+    for key in ("j|261206|0:05", "j|261206|0:0", "j|20261206|0:5"):  # Sidekiq 8, and 7
         assert redis_client.hgetall(key) == {
             b"app.Mail|p": b"4",
             b"app.Mail|f": b"1",
@@ -49,6 +49,9 @@ def test_a_flush_writes_sidekiqs_hashes_and_histograms(
     assert report[10] == 1
     assert sum(report) == 1
     assert 28790 < redis_client.ttl("h|app.Mail-6-0:5") <= 28800
+    assert redis_client.execute_command("BITFIELD_RO", "app.Mail-06-00:5", *FETCH) == mail
+    assert 28790 < redis_client.ttl("app.Mail-06-00:5") <= 28800
+    assert 28790 < redis_client.ttl("j|20261206|0:5") <= 28800
     assert redis_client.hgetall(layout.rollup_key(NOW)) == {
         b"app.Mail|0": b"2",
         b"app.Mail|7": b"1",

@@ -40,14 +40,15 @@ def test_a_worker_flushes_its_runs_per_class(
     wait_for(lambda: redis_client.llen("ledger:runs") == 10, 60, what="every job to succeed")
 
     def flushed() -> bool:
-        minutes = summed(redis_client, "j|*:??")
+        minutes = summed(redis_client, "j|??????|*:??")
         return counts(minutes, RECORD) == (6, 0) and counts(minutes, FAIL) == (8, 4)
 
     wait_for(flushed, 30, what="the heartbeat to flush the metrics")
     assert worker.stop() == 0
-    minutes = summed(redis_client, "j|*:??")  # nothing counted twice by the last flush
-    tens = summed(redis_client, "j|*:?")
-    for fields in (minutes, tens, summed(redis_client, layout.TOTALS)):
+    minutes = summed(redis_client, "j|??????|*:??")  # nothing counted twice by the last flush
+    tens = summed(redis_client, "j|??????|*:?")
+    sidekiq7 = summed(redis_client, "j|????????|*")
+    for fields in (minutes, tens, sidekiq7, summed(redis_client, layout.TOTALS)):
         assert counts(fields, RECORD) == (6, 0)
         assert counts(fields, FAIL) == (8, 4)
     assert minutes[f"{RECORD}|ms"] >= 0

@@ -19,6 +19,7 @@ Ours, private, under `jobs:`:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import UTC, datetime
 
 from jobs.redis import keys
@@ -45,11 +46,8 @@ _ROLLUP = keys.PREFIX + "metrics:h|"
 
 
 def bucket(ms: int) -> int:
-    """The histogram bucket of a run of `ms` milliseconds."""
-    for index, bound in enumerate(BUCKETS_MS):
-        if ms < bound:
-            return index
-    return len(BUCKETS_MS) - 1
+    """The histogram bucket of a run of `ms` milliseconds: the first bound above it."""
+    return min(bisect_right(BUCKETS_MS, ms), len(BUCKETS_MS) - 1)
 
 
 def _utc(now: float) -> datetime:

@@ -20,7 +20,7 @@ MAX_CLASSES = 1000  # distinct classes between two flushes; more are not tracked
 MAX_NAME = 200
 
 
-@dataclass
+@dataclass(slots=True)
 class ClassTally:
     """One class's runs since the last flush."""
 

@@ -28,27 +28,27 @@ MAX_GROUPS = 200  # shown; the rest are counted as "other"
 MESSAGE_CHARS = 500
 WINDOWS = {"1h": 3600, "24h": 86_400, "7d": 7 * 86_400}
 
-_MASKS = [
-    (
-        re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I),
-        "<uuid>",
-    ),
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "<email>"),
-    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b"), "<ip>"),
-    (re.compile(r"\[?\b(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}\b\]?(?::\d+)?", re.I), "<ip>"),
-    (re.compile(r"\b(?:[a-z0-9-]+\.)*[a-z0-9-]+:\d{2,5}\b", re.I), "<host:port>"),
-    (re.compile(r"\b0x[0-9a-f]+\b", re.I), "<hex>"),
-    (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", re.I), "<hex>"),
-    (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
-]
+# One pass, alternatives tried in this order at each position (the first that matches wins).
+_MASKS = (
+    ("uuid", r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"),
+    ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    ("ip", r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b"),
+    ("ip", r"\[?\b(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}\b\]?(?::\d+)?"),
+    ("host:port", r"\b(?:[a-z0-9-]+\.)*[a-z0-9-]+:\d{2,5}\b"),
+    ("hex", r"\b0x[0-9a-f]+\b"),
+    ("hex", r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b"),
+    ("n", r"\d+(?:\.\d+)?"),
+)
+_MASK = re.compile("|".join(f"(?P<m{i}>{pattern})" for i, (_, pattern) in enumerate(_MASKS)), re.I)
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    return f"<{_MASKS[int(str(match.lastgroup)[1:])][0]}>"
 
 
 def mask(message: str) -> str:
     """`message` (cut to MESSAGE_CHARS) with its varying parts replaced by placeholders."""
-    text = message[:MESSAGE_CHARS]
-    for pattern, placeholder in _MASKS:
-        text = pattern.sub(placeholder, text)
-    return " ".join(text.split())
+    return " ".join(_MASK.sub(_placeholder, message[:MESSAGE_CHARS]).split())
 
 
 def signature(record: JobRecord) -> tuple[str, str]:

@@ -16,6 +16,8 @@ from tests.dashboard.test_browser import logged_in_context, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DESKTOP = {"viewport": {"width": 1440, "height": 900}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "device_scale_factor": 2}
+DARK = {**DESKTOP, "color_scheme": "dark"}
 
 # (class, seconds per run, runs per minute, one failure in every N)
 CLASSES = [
@@ -95,3 +97,30 @@ def test_metrics_and_grouped_retries_at_desktop_width(
     finally:
         context.close()
     assert problems == []
+
+
+@pytest.mark.parametrize(("mode", "options"), [("phone", PHONE), ("dark", DARK)])
+def test_metrics_and_grouped_retries_on_a_phone_and_in_the_dark(
+    browser: Browser,
+    live_server: Any,
+    superuser: Any,
+    redis_client: redis.Redis,
+    mode: str,
+    options: dict[str, Any],
+) -> None:
+    now = time.time()
+    seed_metrics(redis_client, now)
+    seed_failures(redis_client, now)
+    context = logged_in_context(browser, live_server.url, superuser, **options)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/admin/jobs/job-metrics/?hours=24")
+        expect(page.locator("table.jobs-metrics tbody tr")).to_have_count(4)
+        shot(page, f"{mode}-metrics", full_page=mode != "phone")
+        page.goto(live_server.url + "/admin/jobs/retries/groups/")
+        expect(page.locator("table.jobs-groups tbody tr")).to_have_count(4)
+        shot(page, f"{mode}-retries-grouped", full_page=mode != "phone")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= options["viewport"]["width"] + 1  # nothing wider than the screen
+    finally:
+        context.close()

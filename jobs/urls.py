@@ -9,10 +9,12 @@ from django.urls import URLPattern, URLResolver, path, register_converter
 
 from jobs.dashboard.converters import JobKeyConverter, SetConverter
 from jobs.dashboard.views.busy import BusyView, SignalView
+from jobs.dashboard.views.job_metrics import JobMetricsView
 from jobs.dashboard.views.overview import IndexView, MetricsView, StatsJsonView
 from jobs.dashboard.views.queues import QueueActionView, QueuesView, QueueView
 from jobs.dashboard.views.recurring import RecurringActionView, RecurringView
 from jobs.dashboard.views.sets import JobView, SetActionView, SortedSetView
+from jobs.dashboard.views.triage import FailureGroupsView, GroupActionView
 
 register_converter(SetConverter, "jobset")
 register_converter(JobKeyConverter, "jobkey")
@@ -26,7 +28,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("queues/", QueuesView.as_view(), name="queues"),
     path("queues/<path:name>", QueueView.as_view(), name="queue"),
     path("recurring/", RecurringView.as_view(), name="recurring"),
+    path("job-metrics/", JobMetricsView.as_view(), name="job_metrics"),
     path("<jobset:jobset>/", SortedSetView.as_view(), name="set"),
+    path("<jobset:jobset>/groups/", FailureGroupsView.as_view(), name="set_groups"),
     path("<jobset:jobset>/<jobkey:key>", JobView.as_view(), name="job"),
     path("actions/busy/signal", SignalView.as_view(), name="busy_signal"),
     path(
@@ -39,6 +43,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="queue_delete",
     ),
     path("actions/<jobset:jobset>/", SetActionView.as_view(), name="set_action"),
+    path("actions/<jobset:jobset>/group", GroupActionView.as_view(), name="set_group_action"),
     path(
         "actions/recurring/enqueue",
         RecurringActionView.as_view(),

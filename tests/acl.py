@@ -76,7 +76,10 @@ COMMANDS: dict[str, str] = {
     "hset": "heartbeat; recurring entry state",
     "hget": "recurring entry state",
     "hmget": "dashboard: process info",
-    "hgetall": "dashboard: running jobs; recurring state",
+    "hgetall": "dashboard: running jobs; recurring state; metrics",
+    "hincrby": "per-class metrics, flushed with the heartbeat (jobs.metrics)",
+    "hlen": "dashboard: metrics hashes are measured before they are read",
+    "bitfield": "per-class histograms in Sidekiq's metrics keys",
     # Strings and keys
     "get": "dashboard: stats",
     "mget": "dashboard: daily stats",

@@ -140,3 +140,12 @@ class SignalForm(forms.Form):
 
     identity = forms.CharField(max_length=500, strip=False)
     signal = forms.ChoiceField(choices=[("quiet", "quiet"), ("stop", "stop")])
+
+
+class GroupActionForm(forms.Form):
+    """An action on every member of one failure group (jobs.api.triage)."""
+
+    action = forms.ChoiceField(
+        choices=[("enqueue", "enqueue"), ("delete", "delete"), ("kill", "kill")]
+    )
+    group = forms.RegexField(regex=r"\A[0-9a-f]{16}\Z", max_length=16)

@@ -1,10 +1,16 @@
-"""Prometheus text exposition (format 0.0.4) of the numbers the dashboard shows."""
+"""Prometheus text exposition (format 0.0.4) of the numbers the dashboard shows.
+
+Per job class (jobs.metrics, `jobs:metrics:totals`): runs and failures as counters, and
+the successful runs' time as a histogram on Sidekiq's bucket bounds.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from jobs.api import Overview, QueueSummary
+from jobs.metrics import Lifetime
+from jobs.metrics.layout import BUCKETS_MS
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -29,7 +35,36 @@ def _family(name: str, kind: str, help_text: str, samples: Iterable[str]) -> lis
     return [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}", *samples]
 
 
-def render(numbers: Overview, queues: list[QueueSummary]) -> str:
+def _classes(classes: Lifetime) -> list[str]:
+    """Counters per class and the duration histogram (cumulative, as Prometheus wants)."""
+    rows = classes.classes
+    lines = _family(
+        "jobs_class_runs_total",
+        "counter",
+        "Runs per job class (failures included).",
+        (f'jobs_class_runs_total{{class="{label(m.name)}"}} {m.runs}' for m in rows),
+    )
+    lines += _family(
+        "jobs_class_failures_total",
+        "counter",
+        "Failed runs per job class.",
+        (f'jobs_class_failures_total{{class="{label(m.name)}"}} {m.failures}' for m in rows),
+    )
+    samples: list[str] = []
+    name = "jobs_class_duration_seconds"
+    for m in rows:
+        cls, seen = label(m.name), 0
+        for bound, count in zip(BUCKETS_MS, m.buckets, strict=True):
+            seen += count
+            le = "+Inf" if bound >= 1e20 else f"{bound / 1000:g}"
+            samples.append(f'{name}_bucket{{class="{cls}",le="{le}"}} {seen}')
+        samples.append(f'{name}_sum{{class="{cls}"}} {m.ms / 1000:.3f}')
+        samples.append(f'{name}_count{{class="{cls}"}} {seen}')
+    help_text = "Time of the successful runs per job class (Sidekiq's buckets)."
+    return lines + _family(name, "histogram", help_text, samples)
+
+
+def render(numbers: Overview, queues: list[QueueSummary], classes: Lifetime) -> str:
     """The whole exposition text, ending with a newline."""
     lines: list[str] = []
     for name, kind, help_text, attribute in _TOTALS:
@@ -52,4 +87,5 @@ def render(numbers: Overview, queues: list[QueueSummary]) -> str:
         "Seconds the oldest job of each queue has waited.",
         (f'jobs_queue_latency_seconds{{queue="{label(q.name)}"}} {q.latency:.3f}' for q in queues),
     )
+    lines += _classes(classes)
     return "\n".join(lines) + "\n"

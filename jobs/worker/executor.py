@@ -74,6 +74,7 @@ class Executor:
             perform(job, payload.args)
         except Discard as exc:
             self.counters.add(processed=1)
+            self.counters.ran(payload, time.perf_counter() - started)
             logger.info("%s jid=%s discarded itself", payload.display_name, job.jid)
             if signals.job_discarded.receivers:
                 signals.job_discarded.send(sender=cls, payload=payload, exception=exc)
@@ -84,6 +85,7 @@ class Executor:
             close_old_connections()
         elapsed = time.perf_counter() - started
         self.counters.add(processed=1)
+        self.counters.ran(payload, elapsed)
         if self._log_info:
             if self._joblog is not None:
                 self._joblog.done(payload.display_name, job.jid, elapsed * 1000)
@@ -110,6 +112,7 @@ class Executor:
         hook: Any = exc.in_ if isinstance(exc, Retry) else _ask_retry_in(job, count, exc)
         decision = decide(record, count, now, self.settings.DEFAULT_RETRY, hook)
         self.counters.add(processed=1, failed=0 if isinstance(exc, Retry) else 1)
+        self.counters.ran(payload, elapsed, failed=True)
         cls = type(job)
         if signals.job_failed.receivers:
             signals.job_failed.send(sender=cls, payload=record, exception=exc)

@@ -1,7 +1,8 @@
 """The heartbeat: keep this process visible and alive in Redis, in Sidekiq's format.
 
 Every few seconds, in one MULTI:
-1. flush the processed/failed counters summed in memory (and the daily keys);
+1. flush the processed/failed counters summed in memory (and the daily keys), and
+   the per-class metrics in Sidekiq's metrics keys (jobs.metrics);
 2. rewrite `<identity>:work` (and Sidekiq 6's `<identity>:workers`) with the
    running jobs;
 3. refresh the `<identity>` hash (info, busy, beat, rtt_us, quiet, rss) with a
@@ -29,6 +30,7 @@ from typing import Any, Protocol
 import redis
 
 from jobs import __version__
+from jobs.metrics.tracker import Tally, flush_commands
 from jobs.queue_order import QueueOrder
 from jobs.redis import keys
 from jobs.redis.connection import server_time
@@ -92,10 +94,12 @@ class Heartbeat:
         after = time.time()
         self.clock.update(now, before, after)
         processed, failed = self.counters.take()
+        tally = self.counters.metrics.take()
         try:
-            results = self._write(now, int((after - before) * 1_000_000), processed, failed)
+            results = self._write(now, int((after - before) * 1_000_000), processed, failed, tally)
         except redis.RedisError:
             self.counters.add(processed, failed)
+            self.counters.metrics.restore(tally)
             raise
         watched = len(self.solo.watched) if self.solo is not None else 0
         if self.solo is not None:
@@ -129,9 +133,12 @@ class Heartbeat:
 
         threading.Thread(target=run, name="heartbeat", daemon=True).start()
 
-    def _write(self, now: float, rtt_us: int, processed: int, failed: int) -> list[Any]:
+    def _write(
+        self, now: float, rtt_us: int, processed: int, failed: int, tally: Tally
+    ) -> list[Any]:
         pipe = self.client.pipeline(transaction=True)
         _add_stats(pipe, now, processed, failed)
+        flush_commands(pipe, tally, now)
         self._write_work(pipe)
         pipe.sadd(keys.PROCESSES, self.identity)
         pipe.hset(
@@ -180,6 +187,7 @@ class Heartbeat:
         processed, failed = self.counters.take()
         pipe = self.client.pipeline(transaction=True)
         _add_stats(pipe, self.clock.now(), processed, failed)
+        flush_commands(pipe, self.counters.metrics.take(), self.clock.now())
         pipe.srem(keys.PROCESSES, self.identity)
         pipe.srem(keys.WORKERS, self.identity)
         pipe.delete(

@@ -33,6 +33,7 @@ import redis
 
 from jobs.conf import get_settings
 from jobs.dashboard.security import HEADERS
+from jobs.metrics import layout, lifetime
 from jobs.recurring import store
 from tests.dashboard.seed import add, failed, job, process, push
 
@@ -149,9 +150,20 @@ def seed_everywhere(r: redis.Redis, payloads: list[str] = PAYLOADS) -> Seeded:
             "retry", {b"\xff\xfe" + evil.encode() + b"\xc0\xaf": now + 1000 + index}
         )  # not UTF-8
     r.zadd("schedule", {json.dumps(job(args=payloads, queue="default")): now})
+    seed_metrics(r, [*payloads, combined], now)
     r.set("stat:processed", payloads[0])
     r.set("stat:failed", combined)
     return seeded
+
+
+def seed_metrics(r: redis.Redis, names: list[str], now: float) -> None:
+    """Every payload as a class name of the metrics hashes, with hostile counts beside."""
+    for key in (layout.minute_key(now), layout.ten_minute_key(now), layout.TOTALS):
+        for evil in names:
+            r.hset(key, mapping={f"{evil}|p": 3, f"{evil}|f": evil, f"{evil}|ms": "1e99"})
+    for key in (layout.rollup_key(now), layout.TOTALS):
+        r.hset(key, mapping={f"{evil}|2": 1 for evil in names})
+        r.hset(key, mapping={f"{evil}|{evil}": 1 for evil in names})
 
 
 def hostile_schedule(payloads: list[str] = PAYLOADS) -> dict[str, dict[str, Any]]:
@@ -242,16 +254,18 @@ def response_problems(response: Any, r: redis.Redis) -> list[str]:
         return problems + [f"raw {short_name(p)}" for p in PAYLOADS if "<" in p and p in body]
     if kind == "text/plain" and body.startswith("# HELP"):
         names = {raw.decode("utf-8", "replace") for raw in r.smembers("queues")}  # type: ignore[union-attr]
-        return problems + metrics_problems(body, len(names | set(get_settings().queue_names())))
+        queues = len(names | set(get_settings().queue_names()))
+        return problems + metrics_problems(body, queues, len(lifetime(r).classes))
     return [*problems, f"unexpected content type {kind}"]
 
 
+LABEL = r'[a-z_]+="(?:[^"\\\n]|\\["\\n])*"'
 SAMPLE_LINE = re.compile(
-    r'^[a-z_]+(\{[a-z_]+="(?:[^"\\\n]|\\["\\n])*"\})? -?(?:[0-9]+(?:\.[0-9]+)?|NaN|[+-]Inf)$'
+    rf"^[a-z_]+(\{{{LABEL}(?:,{LABEL})*\}})? -?(?:[0-9]+(?:\.[0-9]+)?|NaN|[+-]Inf)$"
 )
 
 
-def metrics_problems(text: str, queues: int) -> list[str]:
+def metrics_problems(text: str, queues: int, classes: int = 0) -> list[str]:
     """Lines of a Prometheus exposition that break its grammar, or a wrong sample count."""
     lines = text.rstrip("\n").split("\n")
     problems = [
@@ -260,8 +274,8 @@ def metrics_problems(text: str, queues: int) -> list[str]:
         if not (line.startswith(("# HELP ", "# TYPE ")) or SAMPLE_LINE.match(line))
     ]
     samples = [line for line in lines if not line.startswith("#")]
-    if len(samples) != 5 + 3 + 2 * queues:
-        problems.append(f"{len(samples)} samples for {queues} queues")
+    if len(samples) != 5 + 3 + 2 * queues + 30 * classes:  # 30: runs, failures, histogram
+        problems.append(f"{len(samples)} samples for {queues} queues and {classes} classes")
     return problems
 
 

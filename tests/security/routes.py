@@ -28,6 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jobs.api import SortedJobSet
 from jobs.api.queues import valid_name
+from jobs.api.triage import group_id, mask
 from jobs.dashboard.converters import SETS
 from jobs.dashboard.views.base import DashboardView
 from tests.dashboard.seed import add, failed, job, process, push
@@ -93,17 +94,20 @@ READS: dict[str, tuple[str, ...]] = {
     "queues": (),
     "queue": LIST,
     "recurring": (),
+    "job_metrics": ("hours",),
     "set": LIST,
+    "set_groups": (),
     "job": (),
     "busy_signal": ("identity", "next", "signal"),
     "queue_clear": ("job", "next", "queue"),
     "queue_delete": ("job", "next", "queue"),
     "set_action": ("action", "key", "next", "q", "scope"),
+    "set_group_action": ("action", "group", "next"),
     "recurring_enqueue": ("name", "next"),
     "recurring_disable": ("name", "next"),
     "recurring_enable": ("name", "next"),
 }
-NUMERIC = {"page", "per_page", "interval", "days"}
+NUMERIC = {"page", "per_page", "interval", "days", "hours"}
 
 
 def queue_examples(app: redis.Redis) -> list[dict[str, str]]:
@@ -113,6 +117,10 @@ def queue_examples(app: redis.Redis) -> list[dict[str, str]]:
 
 def set_examples(app: redis.Redis) -> list[dict[str, str]]:
     return [{"jobset": slug} for slug in JOBSETS]
+
+
+def failure_set_examples(app: redis.Redis) -> list[dict[str, str]]:
+    return [{"jobset": slug} for slug in JOBSETS if slug != "scheduled"]
 
 
 def job_examples(app: redis.Redis, limit: int = 1000) -> list[dict[str, str]]:
@@ -130,6 +138,8 @@ EXAMPLES: dict[str, Callable[[redis.Redis], list[dict[str, str]]]] = {
     "set": set_examples,
     "job": job_examples,
     "set_action": set_examples,
+    "set_groups": failure_set_examples,
+    "set_group_action": failure_set_examples,
 }
 
 
@@ -210,6 +220,16 @@ def set_forms(world: World) -> list[Form]:
     return forms
 
 
+def group_forms(world: World) -> list[Form]:
+    group = group_id("ValueError", mask(f"{LEAK} boom"))  # what seed_plain's failures share
+    forms: list[Form] = []
+    for slug in ("retries", "dead"):
+        forms.append(({"jobset": slug}, {"action": "enqueue", "group": group, **NEXT}))
+        forms.append(({"jobset": slug}, {"action": "delete", "group": group, **NEXT}))
+    forms.append(({"jobset": "retries"}, {"action": "kill", "group": group, **NEXT}))
+    return forms
+
+
 FORMS: dict[str, Callable[[World], list[Form]]] = {
     "busy_signal": lambda w: [
         ({}, {"identity": w.identity, "signal": "quiet", **NEXT}),
@@ -218,6 +238,7 @@ FORMS: dict[str, Callable[[World], list[Form]]] = {
     "queue_clear": lambda w: [({}, {"queue": "default", **NEXT})],
     "queue_delete": lambda w: [({}, {"queue": "default", "job": w.queue_jids[0], **NEXT})],
     "set_action": set_forms,
+    "set_group_action": group_forms,
     "recurring_enqueue": lambda w: [({}, {"name": "on", **NEXT})],
     "recurring_disable": lambda w: [({}, {"name": "on", **NEXT})],
     "recurring_enable": lambda w: [({}, {"name": "off", **NEXT})],

@@ -45,6 +45,8 @@ def test_the_thread_beats_through_an_outage_and_keeps_its_counts(tmp_path: Path)
     client = redis.Redis.from_url(server.url, socket_connect_timeout=0.2, socket_timeout=0.5)
     counters = Counters()
     counters.add(processed=3, failed=1)
+    counters.ran({"class": "app.Mail"}, 0.01)
+    counters.ran({"class": "app.Mail"}, 2.0, failed=True)
     health = RedisHealth(server.url)
     stopping = threading.Event()
     signals: list[str | None] = []
@@ -57,6 +59,13 @@ def test_the_thread_beats_through_an_outage_and_keeps_its_counts(tmp_path: Path)
         assert admin.exists(IDENTITY)
         assert admin.get(keys.STAT_PROCESSED) == b"3"  # counted before the outage, not lost
         assert admin.get(keys.STAT_FAILED) == b"1"
+        metrics = admin.hgetall("jobs:metrics:totals")  # given back after each failed beat
+        assert metrics == {
+            b"app.Mail|p": b"2",
+            b"app.Mail|f": b"1",
+            b"app.Mail|ms": b"10",
+            b"app.Mail|0": b"1",
+        }
         admin.lpush(keys.process_signals(IDENTITY), "TSTP")
         wait_for(lambda: "TSTP" in signals, 10, what="the signal handed to the launcher")
     finally:

@@ -20,6 +20,7 @@ from jobs.dashboard.forms import (
     clean_query,
 )
 from jobs.dashboard.views.base import DashboardView, PageView
+from jobs.metrics import lifetime
 from jobs.redis.connection import server_time
 
 
@@ -77,5 +78,5 @@ class MetricsView(DashboardView):
     def get(self, request: HttpRequest) -> HttpResponse:
         client = self.client
         queues = summaries(client, server_time(client), get_settings().queue_names())
-        text = metrics.render(overview(client), queues)
+        text = metrics.render(overview(client), queues, lifetime(client))
         return HttpResponse(text, content_type=metrics.CONTENT_TYPE)

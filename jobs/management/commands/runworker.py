@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from argparse import ArgumentParser
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
@@ -16,6 +16,7 @@ from jobs.conf import get_settings, settings_problems
 from jobs.queue_order import QueueConfigError, QueueOrder
 from jobs.worker import joblog
 from jobs.worker.launcher import Launcher, WorkerOptions
+from jobs.worker.swarm import Supervisor, parse_processes
 
 LEVELS = {0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG, 3: logging.DEBUG}
 
@@ -43,6 +44,17 @@ class Command(BaseCommand):
             "--timeout", type=float, help="seconds to wait for running jobs on stop"
         )
         parser.add_argument("--tag", default="", help="a label shown in the dashboard")
+        parser.add_argument(
+            "--processes",
+            metavar="N|auto",
+            help="N worker processes under one supervisor (auto: one per usable core)",
+        )
+        parser.add_argument(
+            "--max-memory",
+            type=int,
+            metavar="MB",
+            help="restart gracefully a worker process whose RSS passes MB (implies --processes)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         wrong = settings_problems()  # the checks report them too, unless --skip-checks
@@ -59,23 +71,47 @@ class Command(BaseCommand):
         timeout = (
             options["timeout"] if options["timeout"] is not None else settings.SHUTDOWN_TIMEOUT
         )
+        worker = WorkerOptions(concurrency, order, float(timeout), options["tag"], settings)
+        processes = swarm_size(options["processes"], options["max_memory"])
+        if processes:
+            finish(run_swarm(worker, processes, options["max_memory"], options["verbosity"]))
         configure_logging(options["verbosity"])
-        launcher = Launcher(
-            WorkerOptions(concurrency, order, float(timeout), options["tag"], settings)
-        )
+        launcher = Launcher(worker)
         # Everything loaded so far (Django, the apps, the jobs) lives as long as the process:
         # keep it out of the collector's full passes, which otherwise walk it again and again.
         # (No gc.collect() first: start-up leaves a dozen cyclic objects, not worth 13 ms.)
         gc.freeze()
-        code = launcher.run()
-        writer = joblog.installed()
-        if writer is not None:
-            writer.flush()
-        logging.shutdown()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        # Threads stuck in a job must not keep the process alive past a clean stop.
-        os._exit(code)
+        finish(launcher.run())
+
+
+def finish(code: int) -> NoReturn:
+    """Flush the logs and exit with `code`."""
+    writer = joblog.installed()
+    if writer is not None:
+        writer.flush()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Threads stuck in a job must not keep the process alive past a clean stop.
+    os._exit(code)
+
+
+def swarm_size(processes: str | None, max_memory: int | None) -> int:
+    """How many processes `--processes`/`--max-memory` ask for; 0 for one plain worker."""
+    if max_memory is not None and max_memory < 1:
+        raise CommandError("--max-memory must be at least 1 (MB)")
+    if processes is None:
+        return 1 if max_memory else 0
+    try:
+        return parse_processes(processes)
+    except ValueError:
+        raise CommandError("--processes must be a positive integer or auto") from None
+
+
+def run_swarm(worker: WorkerOptions, processes: int, max_memory: int | None, verbosity: int) -> int:
+    """Fork `processes` workers under a supervisor (jobs/worker/swarm.py); its exit code."""
+    configure_logging(verbosity, joblines=False)  # the job-line thread is each child's
+    return Supervisor(worker, processes, max_memory, lambda: configure_logging(verbosity)).run()
 
 
 class WorkerFormatter(logging.Formatter):
@@ -94,8 +130,8 @@ class WorkerFormatter(logging.Formatter):
         )
 
 
-def configure_logging(verbosity: int) -> None:
-    """Send the `jobs` loggers to stdout at the level -v asks for."""
+def configure_logging(verbosity: int, *, joblines: bool = True) -> None:
+    """Send the `jobs` loggers to stdout at the level -v asks for (`joblines`: per-job lines too)."""
     logger = logging.getLogger("jobs")
     logger.setLevel(LEVELS.get(verbosity, logging.INFO))
     for handler in list(logger.handlers):
@@ -104,5 +140,5 @@ def configure_logging(verbosity: int) -> None:
     handler.setFormatter(WorkerFormatter())
     logger.addHandler(handler)
     logger.propagate = False
-    if logger.isEnabledFor(logging.INFO):
+    if joblines and logger.isEnabledFor(logging.INFO):
         joblog.install(sys.stdout)

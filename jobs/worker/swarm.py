@@ -29,6 +29,7 @@ import os
 import select
 import signal
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -228,6 +229,8 @@ class Supervisor:
 
     def _fork(self, slot: Slot) -> None:
         plan = ChildPlan(self.options, self.configure_logging, os.getpid(), self._fds())
+        sys.stdout.flush()  # or each child writes what the buffers held again at its exit
+        sys.stderr.flush()
         signal.pthread_sigmask(signal.SIG_BLOCK, BLOCKED)
         try:
             pid = os.fork()

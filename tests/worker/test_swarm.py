@@ -250,3 +250,35 @@ def test_children_stop_gracefully_when_their_supervisor_is_killed(
     wait_for(lambda: all(gone(pid) for pid in kids.values()), 30, "the orphans to stop")
     assert not redis_client.smembers(keys.PROCESSES), "each left the process list itself"
     assert list(state.iterdir()) == []
+
+
+def test_a_second_term_makes_every_child_exit_at_once_and_the_supervisor_exit_1(
+    redis_client: redis.Redis, start_worker: WorkerFactory, state: Path
+) -> None:
+    supervisor = start_swarm(start_worker, state, "--processes", "2", "-c", "1")
+    kids = wait_children(redis_client, supervisor, 2)
+    jids = [SlowJob.perform_async(30) for _ in range(2)]
+    wait_for(lambda: len(runs(redis_client)) == 2, 20, "2 jobs running")
+    supervisor.signal(signal.SIGTERM)
+    wait_for(lambda: "SIGTERM: stopping every worker process" in supervisor.log(), 20, "the stop")
+    supervisor.signal(signal.SIGTERM)
+    assert supervisor.process.wait(30) == 1
+    assert all(gone(pid) for pid in kids.values())
+    held = [p["jid"] for i in kids for p in payloads(redis_client, keys.inprogress(i))]
+    assert sorted(held) == sorted(jids), "left in their in-progress lists, recoverable"
+    assert not runs(redis_client, "ledger:finished")
+
+
+def test_children_stopped_from_the_dashboard_stay_stopped_and_the_supervisor_exits_0(
+    redis_client: redis.Redis, start_worker: WorkerFactory, state: Path
+) -> None:
+    supervisor = start_swarm(start_worker, state, "--processes", "2", "-c", "1")
+    kids = wait_children(redis_client, supervisor, 2)
+    first, second = kids
+    redis_client.lpush(keys.process_signals(first), "TERM")  # the dashboard's Stop
+    wait_for(lambda: gone(kids[first]), 20, "the first child to stop")
+    wait_for(lambda: "on its own" in supervisor.log(), 20, "the supervisor to see it")
+    assert supervisor.process.poll() is None
+    assert set(children(redis_client, supervisor)) == {second}, "not replaced"
+    redis_client.lpush(keys.process_signals(second), "TERM")
+    assert supervisor.process.wait(30) == 0

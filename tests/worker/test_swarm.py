@@ -287,3 +287,17 @@ def test_children_stopped_from_the_dashboard_stay_stopped_and_the_supervisor_exi
     assert set(children(redis_client, supervisor)) == {second}, "not replaced"
     redis_client.lpush(keys.process_signals(second), "TERM")
     assert supervisor.process.wait(30) == 0
+
+
+def test_int_stops_gracefully_and_children_have_process_groups_of_their_own(
+    redis_client: redis.Redis, start_worker: WorkerFactory, state: Path
+) -> None:
+    """A terminal's Ctrl-C reaches the supervisor's group only; it forwards INT once."""
+    supervisor = start_swarm(start_worker, state, "--processes", "2", "-c", "1")
+    kids = wait_children(redis_client, supervisor, 2)
+    assert all(os.getpgid(pid) == pid for pid in kids.values())
+    assert os.getpgid(supervisor.pid) != supervisor.pid  # the test's group, unchanged
+    supervisor.signal(signal.SIGINT)
+    assert supervisor.process.wait(30) == 0
+    assert supervisor.log().count("SIGINT: stopping (again to exit at once)") == 2
+    assert "exits at once" not in supervisor.log()

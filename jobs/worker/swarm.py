@@ -66,6 +66,21 @@ def parse_processes(value: str) -> int:
     return number
 
 
+def swarm_size(processes: str | None, max_memory: int | None) -> int:
+    """The processes `--processes`/`--max-memory` ask for (`--max-memory` alone: 1).
+
+    Raises ValueError with the message for the user.
+    """
+    if max_memory is not None and max_memory < 1:
+        raise ValueError("--max-memory must be at least 1 (MB)")
+    if processes is None:
+        return 1
+    try:
+        return parse_processes(processes)
+    except ValueError:
+        raise ValueError("--processes must be a positive integer or auto") from None
+
+
 def preferred_cores(pin: bool, processes: int) -> list[int | None]:
     """The core each child starts on: spread over the allowed ones (None: no pinning)."""
     allowed = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []

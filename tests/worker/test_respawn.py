@@ -7,11 +7,10 @@ import os
 import signal
 
 import pytest
-from django.core.management.base import CommandError
 
-from jobs.management.commands.runworker import swarm_size
 from jobs.worker.respawn import MAX_DELAY, QUICK_DEATH, Slot, describe_status, restart_delay
-from jobs.worker.swarm import parse_processes, preferred_cores, usable_cores
+from jobs.worker.swarm import parse_processes, preferred_cores, swarm_size, usable_cores
+from tests.conftest import WorkerFactory
 
 EXIT_0, EXIT_1 = 0, 1 << 8  # wait statuses
 KILLED = signal.SIGKILL  # a wait status of "killed by SIGKILL"
@@ -71,12 +70,11 @@ def test_processes_option() -> None:
     for wrong in ("0", "-2", "many"):
         with pytest.raises(ValueError):
             parse_processes(wrong)
-    assert swarm_size(None, None) == 0  # one plain worker
     assert swarm_size(None, 300) == 1  # --max-memory alone: one child under a supervisor
     assert swarm_size("2", None) == 2
-    with pytest.raises(CommandError, match="--processes must be a positive integer or auto"):
+    with pytest.raises(ValueError, match="--processes must be a positive integer or auto"):
         swarm_size("none", None)
-    with pytest.raises(CommandError, match="--max-memory must be at least 1"):
+    with pytest.raises(ValueError, match="--max-memory must be at least 1"):
         swarm_size("2", 0)
 
 
@@ -88,3 +86,11 @@ def test_children_prefer_different_cores() -> None:
         assert cores == [None] * len(cores)
     else:
         assert cores == allowed + allowed
+
+
+def test_runworker_refuses_a_wrong_processes_option(
+    redis_client: object, start_worker: WorkerFactory
+) -> None:
+    worker = start_worker("--processes", "zero")
+    assert worker.process.wait(60) != 0
+    assert "--processes must be a positive integer or auto" in worker.log()

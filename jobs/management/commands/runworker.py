@@ -16,7 +16,7 @@ from jobs.conf import get_settings, settings_problems
 from jobs.queue_order import QueueConfigError, QueueOrder
 from jobs.worker import joblog
 from jobs.worker.launcher import Launcher, WorkerOptions
-from jobs.worker.swarm import Supervisor, parse_processes
+from jobs.worker.swarm import Supervisor, swarm_size
 
 LEVELS = {0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG, 3: logging.DEBUG}
 
@@ -71,47 +71,26 @@ class Command(BaseCommand):
         timeout = (
             options["timeout"] if options["timeout"] is not None else settings.SHUTDOWN_TIMEOUT
         )
-        worker = WorkerOptions(concurrency, order, float(timeout), options["tag"], settings)
-        processes = swarm_size(options["processes"], options["max_memory"])
-        if processes:
-            finish(run_swarm(worker, processes, options["max_memory"], options["verbosity"]))
+        if options["processes"] is not None or options["max_memory"] is not None:
+            worker = WorkerOptions(concurrency, order, float(timeout), options["tag"], settings)
+            run_swarm(worker, options["processes"], options["max_memory"], options["verbosity"])
         configure_logging(options["verbosity"])
-        launcher = Launcher(worker)
+        launcher = Launcher(
+            WorkerOptions(concurrency, order, float(timeout), options["tag"], settings)
+        )
         # Everything loaded so far (Django, the apps, the jobs) lives as long as the process:
         # keep it out of the collector's full passes, which otherwise walk it again and again.
         # (No gc.collect() first: start-up leaves a dozen cyclic objects, not worth 13 ms.)
         gc.freeze()
-        finish(launcher.run())
-
-
-def finish(code: int) -> NoReturn:
-    """Flush the logs and exit with `code`."""
-    writer = joblog.installed()
-    if writer is not None:
-        writer.flush()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Threads stuck in a job must not keep the process alive past a clean stop.
-    os._exit(code)
-
-
-def swarm_size(processes: str | None, max_memory: int | None) -> int:
-    """How many processes `--processes`/`--max-memory` ask for; 0 for one plain worker."""
-    if max_memory is not None and max_memory < 1:
-        raise CommandError("--max-memory must be at least 1 (MB)")
-    if processes is None:
-        return 1 if max_memory else 0
-    try:
-        return parse_processes(processes)
-    except ValueError:
-        raise CommandError("--processes must be a positive integer or auto") from None
-
-
-def run_swarm(worker: WorkerOptions, processes: int, max_memory: int | None, verbosity: int) -> int:
-    """Fork `processes` workers under a supervisor (jobs/worker/swarm.py); its exit code."""
-    configure_logging(verbosity, joblines=False)  # the job-line thread is each child's
-    return Supervisor(worker, processes, max_memory, lambda: configure_logging(verbosity)).run()
+        code = launcher.run()
+        writer = joblog.installed()
+        if writer is not None:
+            writer.flush()
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Threads stuck in a job must not keep the process alive past a clean stop.
+        os._exit(code)
 
 
 class WorkerFormatter(logging.Formatter):
@@ -142,3 +121,20 @@ def configure_logging(verbosity: int, *, joblines: bool = True) -> None:
     logger.propagate = False
     if joblines and logger.isEnabledFor(logging.INFO):
         joblog.install(sys.stdout)
+
+
+def run_swarm(
+    worker: WorkerOptions, processes: str | None, max_memory: int | None, verbosity: int
+) -> NoReturn:
+    """`--processes`/`--max-memory`: fork workers under a supervisor (jobs/worker/swarm.py)."""
+    try:
+        count = swarm_size(processes, max_memory)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    configure_logging(verbosity, joblines=False)  # the job-line thread is each child's
+    supervisor = Supervisor(worker, count, max_memory, lambda: configure_logging(verbosity))
+    code = supervisor.run()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -43,6 +43,7 @@ class Process:
     quiet: bool = False
     rss_kb: int | None = None
     rtt_us: int | None = None
+    supervisor: str = ""  # "host:pid" of its `runworker --processes` supervisor, if any
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,17 @@ def build_process(identity: str, values: list[Any]) -> Process:
         quiet=_text(values[3]) == "true",
         rss_kb=_int(values[4]),
         rtt_us=_int(values[5]),
+        supervisor=_short(info.get("supervisor")),
     )
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def grouped(processes: list[Process]) -> list[Process]:
+    """`processes` with each supervisor's children together, in identity order."""
+    return sorted(processes, key=lambda p: (p.supervisor or p.identity, p.identity))
 
 
 def _float(text: str) -> float | None:

@@ -18,4 +18,7 @@
   known dead by their `lockfile`.
 - `affinity`: threads share one CPU core while jobs are short (Linux).
 - `joblog`: the one INFO line per finished job, written by a thread of its own.
+- `swarm`: `runworker --processes`, a supervisor forking N worker processes after
+  start-up; `swarm_child`: a child from the fork to its exit; `respawn`: when a dead
+  child is started again.
 """

@@ -9,8 +9,9 @@ spread over both cores and about 16,000 with them on one, at half the CPU per
 job (bench/PROFILE.md). Only Python's own parallelism is given up, and a worker
 process has none to give.
 
-1. At start every thread of the process is pinned to the core it runs on;
-   threads started later inherit the pin.
+1. At start every thread of the process is pinned to the core it runs on (under
+   `runworker --processes`, child i to the i-th allowed core, so the children start
+   spread out); threads started later inherit the pin.
 2. A processor thread whose job was not short (supply.SHORT_JOB, 5 ms) leaves
    the pin until it runs a short job again: long jobs may spend their time in C code
    that releases the GIL (numpy, Pillow, hashlib), which can use other cores.
@@ -96,8 +97,9 @@ def current_core() -> int:
 class Affinity:
     """The process's one core, and which of its threads have left it."""
 
-    def __init__(self, allowed: frozenset[int]) -> None:
+    def __init__(self, allowed: frozenset[int], prefer: int | None = None) -> None:
         self.allowed = allowed
+        self.prefer = prefer if prefer in allowed else None
         self.core: int | None = None
         self._loose: set[int] = set()  # native ids of threads not pinned now
         self._lock = threading.Lock()
@@ -105,19 +107,23 @@ class Affinity:
         self._next_look = 0.0
 
     @classmethod
-    def for_process(cls, enabled: bool) -> Affinity | None:
-        """An Affinity when pinning is on and possible here, else None."""
+    def for_process(cls, enabled: bool, prefer: int | None = None) -> Affinity | None:
+        """An Affinity when pinning is on and possible here, else None.
+
+        `prefer`: the core to start on (each child of `runworker --processes` prefers
+        another one), instead of the one the process happens to run on.
+        """
         if not enabled or not hasattr(os, "sched_setaffinity"):
             return None
         allowed = frozenset(os.sched_getaffinity(0))
         if len(allowed) < 2:
             return None
-        return cls(allowed)
+        return cls(allowed, prefer)
 
     def start(self) -> None:
         """Pin every thread of the process (and so every later one) to the core it is on."""
         try:
-            core = current_core()
+            core = current_core() if self.prefer is None else self.prefer
         except (OSError, ValueError, IndexError):
             core = min(self.allowed)
         self.core = core if core in self.allowed else min(self.allowed)

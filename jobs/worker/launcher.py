@@ -64,6 +64,10 @@ class WorkerOptions:
     timeout: float
     tag: str
     settings: JobsSettings
+    # Under `runworker --processes`: the supervisor ("host:pid") shown in the dashboard,
+    # and the CPU core this child prefers (child i prefers the i-th allowed core).
+    supervisor: str = ""
+    core: int | None = None
 
 
 class Launcher:
@@ -80,17 +84,20 @@ class Launcher:
         self.counters = Counters()
         self.supply = JobSupply(self.client, self.url, self.identity, options.queues, self.health)
         executor = Executor(settings, self.counters, self.clock)
-        self.affinity = Affinity.for_process(settings.PIN_CPU)
+        self.affinity = Affinity.for_process(settings.PIN_CPU, prefer=options.core)
         self.manager = Manager(options.concurrency, self.supply, executor, self.affinity)
         self.stopping = threading.Event()
         self.poller = Poller(
             self.client, self.clock, self.health, settings.POLL_INTERVAL, self.stopping
         )
         self.hints = HintsListener(self.client, self.poller.wakeup, self.health, self.stopping)
+        info = process_info(self.identity, options.tag, options.concurrency, options.queues)
+        if options.supervisor:
+            info["supervisor"] = options.supervisor
         self.heartbeat = Heartbeat(
             self.client,
             self.identity,
-            process_info(self.identity, options.tag, options.concurrency, options.queues),
+            info,
             self.manager,
             self.counters,
             self.clock,
@@ -110,7 +117,7 @@ class Launcher:
 
     def run(self) -> int:
         """Run until stopped; return the exit code."""
-        self._install_signal_handlers()
+        self.install_signal_handlers()
         self._banner()
         self.restart.hold()  # from now until exit, the kernel vouches that we live
         self._wait_for_redis()
@@ -193,7 +200,7 @@ class Launcher:
         self.heartbeat.quiet = True
         self.supply.quiet()
 
-    def _install_signal_handlers(self) -> None:
+    def install_signal_handlers(self) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_stop_signal)
         signal.signal(signal.SIGTSTP, lambda *_: self.quiet())

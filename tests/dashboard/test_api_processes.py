@@ -5,6 +5,7 @@ from __future__ import annotations
 import redis
 
 from jobs.api import ProcessSet
+from jobs.api.processes import grouped
 from tests.dashboard.seed import job, process
 
 
@@ -62,3 +63,25 @@ def test_signal_to_an_unknown_process_writes_nothing(
 ) -> None:
     assert not ProcessSet(app_redis).signal("evil", "stop")
     assert r.keys("*") == []
+
+
+def test_the_supervisor_of_a_child_is_read_and_children_grouped(
+    r: redis.Redis, app_redis: redis.Redis
+) -> None:
+    process(r, "vm:100:aaaaaaaaaaaa", supervisor="vm:50")
+    process(r, "vm:60:bbbbbbbbbbbb")
+    process(r, "vm:7:cccccccccccc", supervisor="vm:50")
+    process(r, "vm:8:dddddddddddd", supervisor=["not", "a", "string"])
+    alive = ProcessSet(app_redis).alive()
+    assert {p.identity: p.supervisor for p in alive} == {
+        "vm:100:aaaaaaaaaaaa": "vm:50",
+        "vm:60:bbbbbbbbbbbb": "",
+        "vm:7:cccccccccccc": "vm:50",
+        "vm:8:dddddddddddd": "",
+    }
+    assert [p.identity for p in grouped(alive)] == [
+        "vm:100:aaaaaaaaaaaa",  # vm:50's children, side by side
+        "vm:7:cccccccccccc",
+        "vm:60:bbbbbbbbbbbb",
+        "vm:8:dddddddddddd",
+    ]

@@ -79,3 +79,12 @@ def test_unknown_process_or_signal_writes_nothing(staff_client: Client, r: redis
     assert "No such live process" in response.content.decode()
     staff_client.post("/admin/jobs/actions/busy/signal", {"identity": "nope", "signal": "KILL"})
     assert r.keys("*") == []
+
+
+def test_children_of_a_supervisor_name_it_escaped(staff_client: Client, r: redis.Redis) -> None:
+    process(r, "vm:101:aaaaaaaaaaaa", supervisor="vm:100")
+    process(r, "vm:102:bbbbbbbbbbbb", supervisor="<b>vm</b>:100")
+    body = staff_client.get("/admin/jobs/busy/").content.decode()
+    assert "under supervisor vm:100" in body
+    assert "under supervisor &lt;b&gt;vm&lt;/b&gt;:100" in body
+    assert "<b>vm</b>" not in body

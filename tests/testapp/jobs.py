@@ -325,3 +325,31 @@ class LedgerRetryInJob(Job):
         if book.count("start", tag) == 1:
             raise Retry(in_=seconds)
         book.record("end", self.jid, tag)
+
+
+class PidJob(Job):
+    """`runworker --processes` tests: record which process ran the job, after `seconds`."""
+
+    def perform(self, seconds: float = 0.0) -> None:
+        time.sleep(seconds)
+        ledger().rpush("ledger:pids", f"{os.getpid()}:{self.jid}")
+
+
+# HogJob's allocations stay until the process exits, as a leak's would.
+_hoard: list[bytearray] = []
+
+
+class HogJob(Job):
+    """Grow this process's RSS by `mb` MiB (kept), mark the start, sleep, mark the end."""
+
+    timeout = None
+
+    def perform(self, mb: int, seconds: float) -> None:
+        block = bytearray(mb * 1024 * 1024)
+        for offset in range(0, len(block), 4096):  # touch every page: resident, not reserved
+            block[offset] = 1
+        _hoard.append(block)
+        client = ledger()
+        client.rpush("ledger:started", self.jid)
+        time.sleep(seconds)
+        client.rpush("ledger:finished", self.jid)

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 
 from jobs.api import ProcessSet
+from jobs.api.processes import grouped
 from jobs.dashboard.forms import ListParams, Pager, SignalForm
 from jobs.dashboard.views.base import ActionView, PageView
 
@@ -25,7 +26,7 @@ class BusyView(PageView):
         params = ListParams.parse(self.request.GET)
         per_page = min(params.per_page, MAX_PROCESSES_PER_PAGE)
         processes = ProcessSet(self.client)
-        alive = processes.alive()
+        alive = grouped(processes.alive())  # a supervisor's children side by side
         pager = Pager(params.page, per_page, len(alive))
         shown = alive[(pager.page - 1) * per_page : pager.page * per_page]
         return {

@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from argparse import ArgumentParser
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
@@ -16,6 +16,7 @@ from jobs.conf import get_settings, settings_problems
 from jobs.queue_order import QueueConfigError, QueueOrder
 from jobs.worker import joblog
 from jobs.worker.launcher import Launcher, WorkerOptions
+from jobs.worker.swarm import Supervisor, swarm_size
 
 LEVELS = {0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG, 3: logging.DEBUG}
 
@@ -43,6 +44,17 @@ class Command(BaseCommand):
             "--timeout", type=float, help="seconds to wait for running jobs on stop"
         )
         parser.add_argument("--tag", default="", help="a label shown in the dashboard")
+        parser.add_argument(
+            "--processes",
+            metavar="N|auto",
+            help="N worker processes under one supervisor (auto: one per usable core)",
+        )
+        parser.add_argument(
+            "--max-memory",
+            type=int,
+            metavar="MB",
+            help="restart gracefully a worker process whose RSS passes MB (implies --processes)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         wrong = settings_problems()  # the checks report them too, unless --skip-checks
@@ -59,6 +71,9 @@ class Command(BaseCommand):
         timeout = (
             options["timeout"] if options["timeout"] is not None else settings.SHUTDOWN_TIMEOUT
         )
+        if options["processes"] is not None or options["max_memory"] is not None:
+            worker = WorkerOptions(concurrency, order, float(timeout), options["tag"], settings)
+            run_swarm(worker, options["processes"], options["max_memory"], options["verbosity"])
         configure_logging(options["verbosity"])
         launcher = Launcher(
             WorkerOptions(concurrency, order, float(timeout), options["tag"], settings)
@@ -94,8 +109,8 @@ class WorkerFormatter(logging.Formatter):
         )
 
 
-def configure_logging(verbosity: int) -> None:
-    """Send the `jobs` loggers to stdout at the level -v asks for."""
+def configure_logging(verbosity: int, *, joblines: bool = True) -> None:
+    """Send the `jobs` loggers to stdout at the level -v asks for (`joblines`: per-job lines too)."""
     logger = logging.getLogger("jobs")
     logger.setLevel(LEVELS.get(verbosity, logging.INFO))
     for handler in list(logger.handlers):
@@ -104,5 +119,22 @@ def configure_logging(verbosity: int) -> None:
     handler.setFormatter(WorkerFormatter())
     logger.addHandler(handler)
     logger.propagate = False
-    if logger.isEnabledFor(logging.INFO):
+    if joblines and logger.isEnabledFor(logging.INFO):
         joblog.install(sys.stdout)
+
+
+def run_swarm(
+    worker: WorkerOptions, processes: str | None, max_memory: int | None, verbosity: int
+) -> NoReturn:
+    """`--processes`/`--max-memory`: fork workers under a supervisor (jobs/worker/swarm.py)."""
+    try:
+        count = swarm_size(processes, max_memory)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    configure_logging(verbosity, joblines=False)  # the job-line thread is each child's
+    supervisor = Supervisor(worker, count, max_memory, lambda: configure_logging(verbosity))
+    code = supervisor.run()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -24,6 +24,8 @@ import redis
 from redis._parsers.base import BaseParser
 from redis.exceptions import InvalidResponse
 
+from jobs.redis import sentinel
+
 # A connection unused for longer than this is checked for a close by the server
 # (its `timeout` setting, a proxy, a NAT) before a command goes out on it.
 IDLE_CHECK_AFTER = 2.0
@@ -60,7 +62,20 @@ class Lane:
         in step. Any other failure closes the connection (reconnected on the next
         call), so a half-read reply can never be taken for the answer to a later one.
         Socket failures come out as redis.ConnectionError / redis.TimeoutError.
+        A READONLY, NOREPLICAS or UNBLOCKED answer (a failover: the server refused the
+        write) closes the connection and sends the commands once more on a new one,
+        to the new primary (jobs/redis/sentinel.py).
         """
+        replies = self._round_trip(commands)
+        if any(sentinel.failover_answer(reply) for reply in replies):
+            self.close()
+            replies = self._round_trip(commands)
+        for reply in replies:
+            if isinstance(reply, redis.ResponseError):
+                raise reply
+        return replies
+
+    def _round_trip(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         try:
             sock = self._ready()
             sock.sendall(b"".join([_pack(command) for command in commands]))
@@ -72,9 +87,6 @@ class Lane:
             if isinstance(exc, OSError):
                 raise redis.ConnectionError(f"Error while talking to Redis: {exc}") from exc
             raise
-        for reply in replies:
-            if isinstance(reply, redis.ResponseError):
-                raise reply
         return replies
 
     def _ready(self) -> socket.socket:

@@ -108,6 +108,16 @@ class SentinelCluster:
         best = max(set(named), key=named.count, default=None)
         return best if best is not None and named.count(best) >= 2 else None
 
+    def role(self, port: int) -> str:
+        """ "master" or "slave", as the server on `port` says; "" when it does not answer."""
+        client = self.client(port, 0)
+        try:
+            return str(client.execute_command("ROLE")[0].decode())
+        except (redis.RedisError, IndexError, AttributeError):
+            return ""
+        finally:
+            client.close()
+
     def client(self, port: int, db: int) -> redis.Redis:
         """A plain (admin) client of one data server."""
         return redis.Redis(port=port, db=db, socket_connect_timeout=0.5, socket_timeout=5)

@@ -178,6 +178,9 @@ def _warn_unannounced(exc: redis.RedisError) -> None:
 
 def _client_url(client: redis.Redis) -> str:
     kwargs = client.connection_pool.connection_kwargs
+    service = getattr(client.connection_pool, "service_name", None)  # redis+sentinel://
+    if isinstance(service, str):
+        return f"the primary of Sentinel service {service!r} (db {kwargs.get('db', 0)})"
     host, port, db = kwargs.get("host", "?"), kwargs.get("port", "?"), kwargs.get("db", 0)
     password = kwargs.get("password")
     auth = ":x@" if password else ""

@@ -159,6 +159,7 @@ def test_primary_lost_under_load(
         f"sentinel failover, {how}, " + ("durable push" if durable else "plain push"),
         pushes_acked=len(expected),
         pushes_refused=len(pusher.refused),
+        first_refusal=pusher.refused[0][1][-90:] if pusher.refused else "-",
         lost=tally.lost,
         duplicates=tally.duplicates,
         unexpected=tally.unexpected,

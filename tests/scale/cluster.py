@@ -8,17 +8,26 @@ Failover settings are fast (down after 1 s, quorum 2), as in a test, not product
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import redis
 
 from tests.helpers import free_port, redis_server_binary, wait_for
 
 SERVICE = "jobs"
 SENTINELS = 3
+
+# The suites of tests/scale that start processes of their own (Debian's redis-server,
+# whatever engine the leg tests) run on one leg of bin/test only: CI time.
+ONE_LEG = pytest.mark.skipif(
+    os.environ.get("JOBS_TEST_SCALE") == "0",
+    reason="JOBS_TEST_SCALE=0: bin/test runs the process-heavy scale suites on leg 1 only",
+)
 
 
 class SentinelCluster:

@@ -20,11 +20,12 @@ from django.test.utils import override_settings
 from jobs.redis import keys
 from jobs.redis.connection import get_redis, reset_clients
 from tests.figures import Reporter
-from tests.scale.cluster import SentinelCluster
+from tests.scale.cluster import ONE_LEG, SentinelCluster
 from tests.testapp.jobs import RecordJob
 
 pytestmark = [
     pytest.mark.slow,
+    ONE_LEG,
     pytest.mark.skipif(not shutil.which("redis-server"), reason="needs Debian's redis-server"),
 ]
 

@@ -29,10 +29,11 @@ from jobs.redis.connection import make_client
 from tests.figures import Reporter
 from tests.helpers import ROOT, redis_server_binary, wait_for
 from tests.reliability.ledger import Ledger
+from tests.scale.cluster import ONE_LEG
 from tests.scale.netns import Hosts, unavailable
 from tests.testapp.jobs import LedgerJob
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, ONE_LEG]
 
 WORKERS = 3
 JOB_MS = 300

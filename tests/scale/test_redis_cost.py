@@ -23,9 +23,10 @@ from jobs.redis.connection import reset_clients
 from tests.figures import Reporter
 from tests.helpers import PrivateRedis, Worker, wait_for
 from tests.reliability.ledger import Ledger
+from tests.scale.cluster import ONE_LEG
 from tests.testapp.jobs import LedgerJob
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, ONE_LEG]
 
 JOBS = 1000
 

@@ -32,11 +32,12 @@ from jobs.redis.connection import get_redis, reset_clients
 from tests.figures import Reporter
 from tests.helpers import Worker, wait_for
 from tests.reliability.ledger import Ledger
-from tests.scale.cluster import SERVICE, SentinelCluster
+from tests.scale.cluster import ONE_LEG, SERVICE, SentinelCluster
 from tests.testapp.jobs import LedgerJob
 
 pytestmark = [
     pytest.mark.slow,
+    ONE_LEG,
     pytest.mark.skipif(not shutil.which("redis-server"), reason="needs Debian's redis-server"),
 ]
 

@@ -112,3 +112,17 @@ def test_a_durable_push_no_replica_confirmed_raises_and_says_the_job_may_run(
         RecordJob.perform_async(7)
     # Honest about it: the primary has the job.
     assert redis_client.llen(keys.queue("default")) == 1
+
+
+def test_a_durable_task_push_no_replica_confirmed_raises_too(
+    redis_client: redis.Redis, redis_url: str
+) -> None:
+    from tests.testapp.tasks import add  # django.tasks' way in: jobs/tasks/store.py
+
+    durable = {"replicas": 1, "timeout_ms": 20}
+    with (
+        override_settings(JOBS={**settings.JOBS, "DURABLE_PUSH": durable}),
+        pytest.raises(EnqueueError, match=r"0 of 1 replica"),
+    ):
+        add.enqueue(2, 3)
+    assert redis_client.llen(keys.queue("default")) == 1

@@ -33,8 +33,16 @@ ONE_LEG = pytest.mark.skipif(
 class SentinelCluster:
     """Start, inspect and break a primary + replicas + sentinels on this machine."""
 
-    def __init__(self, directory: Path, replicas: int = 2) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        replicas: int = 2,
+        password: str | None = None,
+        sentinel_password: str | None = None,
+    ) -> None:
         self.directory = directory
+        self.password = password  # the data servers' (requirepass, masterauth)
+        self.sentinel_password = sentinel_password  # the sentinels' own
         self.data_ports = [free_port() for _ in range(1 + replicas)]
         self.sentinel_ports = [free_port() for _ in range(SENTINELS)]
         self.processes: dict[int, subprocess.Popen[bytes]] = {}
@@ -42,14 +50,18 @@ class SentinelCluster:
     def url(self, db: int = 0) -> str:
         """The application's REDIS_URL: every sentinel, the service and the database."""
         hosts = ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
-        return f"redis+sentinel://{hosts}/{SERVICE}/{db}"
+        login = f":{self.password}@" if self.password else ""
+        query = f"?sentinel_password={self.sentinel_password}" if self.sentinel_password else ""
+        return f"redis+sentinel://{login}{hosts}/{SERVICE}/{db}{query}"
 
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         primary, *replicas = self.data_ports
-        self._run(primary, [])
+        auth = ["--requirepass", self.password, "--masterauth", self.password]
+        auth = auth if self.password else []
+        self._run(primary, auth)
         for port in replicas:
-            self._run(port, ["--replicaof", "127.0.0.1", str(primary)])
+            self._run(port, [*auth, "--replicaof", "127.0.0.1", str(primary)])
         for port in self.sentinel_ports:
             conf = self.directory / f"sentinel-{port}.conf"
             conf.write_text(
@@ -58,6 +70,13 @@ class SentinelCluster:
                 f"sentinel down-after-milliseconds {SERVICE} 1000\n"
                 f"sentinel failover-timeout {SERVICE} 5000\n"
                 f"sentinel parallel-syncs {SERVICE} 1\n"
+                + (f"sentinel auth-pass {SERVICE} {self.password}\n" if self.password else "")
+                + (
+                    f"requirepass {self.sentinel_password}\n"
+                    f"sentinel sentinel-pass {self.sentinel_password}\n"
+                    if self.sentinel_password
+                    else ""
+                )
             )
             self._run(port, [], conf=conf)
         wait_for(self._settled, 30, "every sentinel to know every replica and sentinel")
@@ -74,8 +93,13 @@ class SentinelCluster:
         log.close()
         wait_for(lambda: self._ping(port), 10, f"redis-server on port {port}")
 
+    def _password(self, port: int) -> str | None:
+        return self.sentinel_password if port in self.sentinel_ports else self.password
+
     def _ping(self, port: int) -> bool:
-        client = redis.Redis(port=port, socket_connect_timeout=0.2, socket_timeout=1)
+        client = redis.Redis(
+            port=port, password=self._password(port), socket_connect_timeout=0.2, socket_timeout=1
+        )
         try:
             return bool(client.ping())
         except redis.RedisError:
@@ -100,7 +124,9 @@ class SentinelCluster:
 
     def sentinel(self, port: int | None = None) -> redis.Redis:
         port = port or self.sentinel_ports[0]
-        return redis.Redis(port=port, socket_connect_timeout=0.5, socket_timeout=2)
+        return redis.Redis(
+            port=port, password=self.sentinel_password, socket_connect_timeout=0.5, socket_timeout=2
+        )
 
     def primary_port(self) -> int | None:
         """The primary's port as the sentinels (a majority of them) name it now."""
@@ -129,7 +155,9 @@ class SentinelCluster:
 
     def client(self, port: int, db: int) -> redis.Redis:
         """A plain (admin) client of one data server."""
-        return redis.Redis(port=port, db=db, socket_connect_timeout=0.5, socket_timeout=5)
+        return redis.Redis(
+            port=port, db=db, password=self.password, socket_connect_timeout=0.5, socket_timeout=5
+        )
 
     def kill(self, port: int) -> float:
         """SIGKILL the server on `port`; return the time (time.time()) of the kill."""

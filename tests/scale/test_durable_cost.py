@@ -35,7 +35,8 @@ ROUNDS = 5
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[SentinelCluster]:
-    setup = SentinelCluster(tmp_path / "redis")
+    # With passwords, so the URL's credentials (the servers' and the sentinels') are used.
+    setup = SentinelCluster(tmp_path / "redis", password="data-pw", sentinel_password="s-pw")
     try:
         setup.start()
         yield setup

@@ -24,7 +24,7 @@ from redis.exceptions import NoPermissionError
 
 from jobs.exceptions import EnqueueError
 from jobs.payload import Payload, dumps
-from jobs.redis import keys
+from jobs.redis import durable, keys
 from jobs.redis.connection import get_redis, mask_url
 from jobs.redis.lane import thread_lane
 
@@ -135,9 +135,13 @@ def schedule_payloads(
 
 
 def _send(commands: list[tuple[Any, ...]], client: redis.Redis, payloads: list[Payload]) -> None:
-    """One round trip on this thread's own connection to `client`'s server."""
+    """One round trip on this thread's own connection to `client`'s server.
+
+    With JOBS["DURABLE_PUSH"], a WAIT for replicas ends the round trip (jobs/redis/durable.py).
+    """
+    wait = durable.wait_command()
     try:
-        thread_lane(client).call(commands)
+        replies = thread_lane(client).call([*commands, wait] if wait else commands)
     except redis.RedisError as exc:
         if commands[-1][0] == "PUBLISH" and _publish_refused(exc):
             _warn_unannounced(exc)  # the job is scheduled: only the wake-up is missing
@@ -147,6 +151,9 @@ def _send(commands: list[tuple[Any, ...]], client: redis.Redis, payloads: list[P
         raise EnqueueError(
             f"could not enqueue {len(payloads)} {first} job(s) to Redis at {url}: {exc}"
         ) from exc
+    if wait:
+        first = payloads[0].get("class", "?") if payloads else "?"
+        durable.confirm(wait, replies[-1], f"the push of {len(payloads)} {first} job(s)")
 
 
 def _publish_refused(exc: redis.RedisError) -> bool:
@@ -171,6 +178,9 @@ def _warn_unannounced(exc: redis.RedisError) -> None:
 
 def _client_url(client: redis.Redis) -> str:
     kwargs = client.connection_pool.connection_kwargs
+    service = getattr(client.connection_pool, "service_name", None)  # redis+sentinel://
+    if isinstance(service, str):
+        return f"the primary of Sentinel service {service!r} (db {kwargs.get('db', 0)})"
     host, port, db = kwargs.get("host", "?"), kwargs.get("port", "?"), kwargs.get("db", 0)
     password = kwargs.get("password")
     auth = ":x@" if password else ""

@@ -25,6 +25,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from jobs.queue_order import QueueConfigError, QueueOrder, parse_entry
+from jobs.redis import sentinel
 
 DEFAULT_QUEUES: list[Any] = [
     ("critical", 100),
@@ -106,6 +107,12 @@ def queue_name(key: str, value: Any) -> Problem | None:
 
 def redis_url(key: str, value: Any) -> Problem | None:
     hint = "Use redis://[:password@]host:port/db, rediss://... or unix:///path/to/socket"
+    if sentinel.is_sentinel_url(value):
+        try:
+            sentinel.parse(value)
+        except ValueError as exc:
+            return Problem(key, f"JOBS['{key}'] is not a Sentinel URL: {exc}", sentinel.HINT)
+        return None
     parts = urlsplit(value) if isinstance(value, str) else None
     if parts is None or parts.scheme not in REDIS_SCHEMES:
         return Problem(key, f"JOBS['{key}'] is not a Redis URL: {value!r}", hint)
@@ -116,6 +123,21 @@ def redis_url(key: str, value: Any) -> Problem | None:
     except ValueError:
         return Problem(key, f"JOBS['{key}'] has an invalid port: {value!r}")
     return None
+
+
+def durable_push(key: str, value: Any) -> Problem | None:
+    """None (off), or how many replicas must have a push within how many milliseconds."""
+    if value is None or (
+        isinstance(value, Mapping)
+        and set(value) == {"replicas", "timeout_ms"}
+        and all(_is_int(number) and number >= 1 for number in value.values())
+    ):
+        return None
+    return Problem(
+        key,
+        f"JOBS['{key}'] must be None or a dict of 'replicas' and 'timeout_ms', not {value!r}",
+        'e.g. {"replicas": 1, "timeout_ms": 100}: positive integers.',
+    )
 
 
 def absolute_path(key: str, value: Any) -> Problem | None:
@@ -197,6 +219,8 @@ class JobsSettings:
     # starts recovers at once the jobs of one that died on this host; None: the system
     # temp directory's jobs-<uid>. A local file system: flock is unreliable over NFS.
     STATE_DIR: str | None = field(default=None, metadata=rule(absolute_path))
+    # Push, then WAIT until this many replicas have the job (docs/scale.md); None: off.
+    DURABLE_PUSH: dict[str, int] | None = field(default=None, metadata=rule(durable_push))
 
     def queue_names(self) -> list[str]:
         """Names of the configured queues, in configured order, malformed entries skipped."""

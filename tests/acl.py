@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     # Server
     "info": "Redis version and eviction-policy checks; the dashboard's Redis panel",
     "time": "Redis-server time for beats, the poller and recurring ticks",
+    "wait": "the durable push (JOBS['DURABLE_PUSH']): wait for replicas",
     # Pub/sub, on the one channel jobs:scheduled (CHANNELS)
     "publish": "announce a scheduled job or a retry's due time to the pollers",
     "subscribe": "each worker's hints listener (wakes its poller at due times)",

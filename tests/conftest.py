@@ -3,7 +3,8 @@
 Several test runs may share one Redis server (developers, CI legs): each run takes
 the first database number (1-15) whose lock file it can hold, so they never collide.
 `bin/test` exports JOBS_TEST_REDIS (host and port, no database) when it had to start
-its own server.
+its own server, or for a leg on Valkey (JOBS_TEST_ENGINE=valkey; the header names the
+server and its version, and refuses a run whose server is not the engine asked for).
 
 Least privilege: the application code of every test (the Django test process through
 JOBS["REDIS_URL"], every worker and management command through $REDIS_URL) logs in as
@@ -87,13 +88,32 @@ def app_user() -> AppUser:
     return AppUser(acl=True)
 
 
+@functools.cache
+def server_engine() -> str:
+    """Which server the run uses, e.g. "Redis 7.0.15" or "Valkey 8.1.8" (INFO server)."""
+    admin = redis.Redis.from_url(f"{BASE_URL}/0", socket_connect_timeout=2, socket_timeout=5)
+    try:
+        info: dict[str, Any] = admin.info("server")
+    except redis.RedisError as exc:
+        return f"unknown ({exc})"
+    finally:
+        admin.close()
+    if str(info.get("server_name", "")).lower() == "valkey":
+        return f"Valkey {info.get('valkey_version', '?')}"
+    return f"Redis {info.get('redis_version', '?')}"
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     user = app_user()
     if user.acl:
         who = f"ACL user {acl.USER!r} allowed only the commands of tests/acl.py"
     else:
         who = f"the admin user, NOT least privilege ({user.why})"
-    return [f"redis: {mask_url(BASE_URL)}; application code runs as {who}"]
+    wanted = os.environ.get("JOBS_TEST_ENGINE", "")
+    engine = server_engine()
+    if wanted and not engine.lower().startswith(wanted.lower()):
+        raise pytest.UsageError(f"JOBS_TEST_ENGINE={wanted} but {mask_url(BASE_URL)} is {engine}")
+    return [f"redis: {mask_url(BASE_URL)} ({engine}); application code runs as {who}"]
 
 
 # The database of this run once `redis_url` was used: the ACL LOG check looks at it.

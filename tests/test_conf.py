@@ -31,6 +31,7 @@ WRONG: dict[str, Any] = {
     "EMAIL_TIMEOUT": -1,
     "PIN_CPU": 1,
     "STATE_DIR": "relative/dir",
+    "DURABLE_PUSH": {"replicas": 0, "timeout_ms": 100},
 }
 
 

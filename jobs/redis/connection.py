@@ -1,15 +1,23 @@
-"""One Redis client per process and URL, plus Redis-server time and URL masking."""
+"""One Redis client per process and URL, plus Redis-server time and URL masking.
+
+Every client of the app is made here (`make_client`): redis://, rediss://, unix://
+and redis+sentinel:// URLs (jobs/redis/sentinel.py), all with connections that
+reconnect and send a command once more when Redis answers READONLY, NOREPLICAS
+or UNBLOCKED (a failover happened under them).
+"""
 
 from __future__ import annotations
 
 import os
 import threading
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
+from redis.connection import Connection, parse_url
 
 from jobs.conf import get_settings
+from jobs.redis import sentinel
 
 _lock = threading.Lock()
 _clients: dict[tuple[int, str], redis.Redis] = {}
@@ -27,8 +35,14 @@ def make_client(url: str, **kwargs: object) -> redis.Redis:
         "socket_connect_timeout": CONNECT_TIMEOUT,
         "health_check_interval": 30,
         "socket_keepalive": True,
+        "retry": sentinel.failover_retry(),
     }
     options.update(kwargs)
+    if sentinel.is_sentinel_url(url):
+        return sentinel.sentinel_client(url, options)
+    read_url: Any = parse_url  # untyped in redis-py
+    plain = read_url(url).get("connection_class", Connection)
+    options.setdefault("connection_class", sentinel.FAILOVER_CLASSES.get(plain, plain))
     return redis.Redis.from_url(url, **options)
 
 
@@ -62,6 +76,8 @@ def server_time(client: redis.Redis) -> float:
 
 def mask_url(url: str) -> str:
     """Return `url` with any password replaced by `****`, for logs and banners."""
+    if sentinel.is_sentinel_url(url):
+        return sentinel.mask(url)
     parts = urlsplit(url)
     if parts.password is None:
         return url

@@ -24,6 +24,8 @@ import redis
 from redis._parsers.base import BaseParser
 from redis.exceptions import InvalidResponse
 
+from jobs.redis import sentinel
+
 # A connection unused for longer than this is checked for a close by the server
 # (its `timeout` setting, a proxy, a NAT) before a command goes out on it.
 IDLE_CHECK_AFTER = 2.0
@@ -60,6 +62,9 @@ class Lane:
         in step. Any other failure closes the connection (reconnected on the next
         call), so a half-read reply can never be taken for the answer to a later one.
         Socket failures come out as redis.ConnectionError / redis.TimeoutError.
+        A READONLY, NOREPLICAS or UNBLOCKED answer (a failover: the server refused the
+        write) closes the connection and sends the commands once more on a new one,
+        to the new primary (jobs/redis/sentinel.py).
         """
         replies = self.replies(commands)
         for reply in replies:
@@ -69,6 +74,14 @@ class Lane:
 
     def replies(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         """As call(), but an error reply comes back in its place (a ResponseError) unraised."""
+        replies = self._round_trip(commands)
+        for reply in replies:
+            if isinstance(reply, redis.ResponseError) and sentinel.failover_answer(reply):
+                self.close()
+                return self._round_trip(commands)
+        return replies
+
+    def _round_trip(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         try:
             sock = self._ready()
             sock.sendall(b"".join([_pack(command) for command in commands]))

@@ -21,7 +21,7 @@ import redis
 
 from jobs.exceptions import EnqueueError
 from jobs.payload import Payload, dumps
-from jobs.redis import keys
+from jobs.redis import durable, keys
 from jobs.redis.connection import get_redis
 from jobs.redis.lane import thread_lane
 
@@ -70,17 +70,24 @@ def push_commands(
 
 
 def send(commands: list[Command], what: str) -> None:
-    """Send `commands` in one round trip on this thread's own connection."""
+    """Send `commands` in one round trip on this thread's own connection.
+
+    With JOBS["DURABLE_PUSH"], a WAIT for replicas ends it (jobs/redis/durable.py).
+    """
+    wait = durable.wait_command()
     try:
-        replies = thread_lane(get_redis()).call(commands)
+        replies = thread_lane(get_redis()).call([*commands, wait] if wait else commands)
     except redis.RedisError as exc:
         raise EnqueueError(f"could not enqueue {what} to Redis: {exc}") from exc
+    acknowledged = replies.pop() if wait else None
     executed = replies[-1]
     if not isinstance(executed, list):  # EXEC answered nil: the transaction was aborted
         raise EnqueueError(f"could not enqueue {what}: Redis aborted the transaction")
     errors = [reply for reply in executed if isinstance(reply, redis.ResponseError)]
     if errors:
         raise EnqueueError(f"could not enqueue {what}: {errors[0]}")
+    if wait:
+        durable.confirm(wait, acknowledged, f"the push of {what}")
 
 
 def read(client: redis.Redis, jid: str) -> dict[str, str]:

@@ -49,7 +49,7 @@ def test_200_processes_are_paged(staff_client: Client, r: redis.Redis) -> None:
     assert "host099" in body
     assert "host049" not in body
     assert "host100" not in body
-    assert "<strong>200</strong> processes" in body
+    assert "<dt>Processes</dt><dd>200</dd>" in body
     capped = staff_client.get("/admin/jobs/busy/?per_page=500").content.decode()
     assert "host099" in capped
     assert "host100" not in capped
@@ -79,3 +79,31 @@ def test_unknown_process_or_signal_writes_nothing(staff_client: Client, r: redis
     assert "No such live process" in response.content.decode()
     staff_client.post("/admin/jobs/actions/busy/signal", {"identity": "nope", "signal": "KILL"})
     assert r.keys("*") == []
+
+
+def test_busy_shows_utilisation_and_total_memory(staff_client: Client, r: redis.Redis) -> None:
+    process(r, "a:1:aaaaaaaaaaaa", busy=3, running=[job()])  # 10 threads, 50 MB each
+    process(r, "b:2:bbbbbbbbbbbb", busy=2, running=[job()])
+    body = staff_client.get("/admin/jobs/busy/").content.decode()
+    assert "<dd>5 / 20</dd>" in body
+    assert "<span data-utilisation>25 %</span>" in body
+    assert "<dd>100.0 MB</dd>" in body  # the RSS both heartbeats report, summed
+
+
+def test_a_stop_on_its_way_or_begun_shows_stopping_and_reloads(
+    staff_client: Client, r: redis.Redis
+) -> None:
+    quiet, stopping, running = (process(r, f"h{i}:{i}:aaaaaaaaaaaa") for i in range(3))
+    steady = staff_client.get("/admin/jobs/busy/").content.decode()
+    assert steady.count('data-process-state="running"') == 3
+    assert "data-refresh" not in steady
+    staff_client.post("/admin/jobs/actions/busy/signal", {"identity": quiet, "signal": "quiet"})
+    r.hset(stopping, "stopping", "true")  # what a worker's last beat writes
+    body = staff_client.get("/admin/jobs/busy/").content.decode()
+    assert body.count('data-process-state="running"') == 1
+    assert body.count('data-process-state="quiet"') == 1
+    assert body.count('data-process-state="stopping"') == 1
+    assert 'data-refresh="3"' in body  # until the processes obey
+    staff_client.post("/admin/jobs/actions/busy/signal", {"identity": running, "signal": "stop"})
+    body = staff_client.get("/admin/jobs/busy/").content.decode()
+    assert body.count('data-process-state="stopping"') == 2

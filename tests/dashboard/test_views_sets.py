@@ -35,7 +35,7 @@ def test_list_page_shows_jobs_and_counts(
     response = staff_client.get(f"/admin/jobs/{slug}/")
     body = response.content.decode()
     assert response.status_code == 200
-    assert "myapp.<wbr>jobs.<wbr>ReportJob" in body
+    assert '<span class="jobs-module">myapp.jobs.</span><strong class="jobs-class">ReportJob' in body
     assert "{&quot;user&quot;: 42}" in body
     assert 'data-stat="retries"' in body  # live counts in the navigation
 

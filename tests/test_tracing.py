@@ -30,6 +30,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
     InMemorySpanExporter,
 )
 
+pytestmark = pytest.mark.django_db  # enqueue asks Django whether a transaction is open
+
 
 class TracedJob(Job):
     """Fails while `fail` says so; `retry_in` makes the retry due at once."""

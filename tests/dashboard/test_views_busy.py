@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import redis
 from django.test import Client
 
 from tests.dashboard.seed import job, process
+from tests.helpers import wait_for
+from tests.testapp.jobs import SlowJob
 
 
 def test_busy_page_shows_processes_and_running_jobs(staff_client: Client, r: redis.Redis) -> None:
@@ -107,3 +112,29 @@ def test_a_stop_on_its_way_or_begun_shows_stopping_and_reloads(
     staff_client.post("/admin/jobs/actions/busy/signal", {"identity": running, "signal": "stop"})
     body = staff_client.get("/admin/jobs/busy/").content.decode()
     assert body.count('data-process-state="stopping"') == 2
+
+
+def test_a_real_worker_shows_quiet_then_stopping_then_leaves(
+    staff_client: Client, r: redis.Redis, start_worker: Any
+) -> None:
+    worker = start_worker("-c", "2", "--timeout", "30")
+    identity = worker.wait_ready()
+    SlowJob.perform_async(8, "busy")  # keeps the stopping worker waiting for it
+    wait_for(lambda: r.llen("ledger:started") == 1, 20, what="the slow job to start")
+
+    def state() -> str:
+        body = staff_client.get("/admin/jobs/busy/").content.decode()
+        found = re.search(r'data-process-state="(\w+)"', body)
+        return found.group(1) if found else "gone"
+
+    assert state() == "running"
+    staff_client.post("/admin/jobs/actions/busy/signal", {"identity": identity, "signal": "quiet"})
+    assert state() == "quiet"  # at once: the signal is on its way
+    wait_for(lambda: r.hget(identity, "quiet") == b"true", 20, what="the worker to obey")
+    staff_client.post("/admin/jobs/actions/busy/signal", {"identity": identity, "signal": "stop"})
+    assert state() == "stopping"
+    wait_for(lambda: r.hget(identity, "stopping") == b"true", 20, what="the last beat")
+    assert not r.lrange(f"{identity}-signals", 0, -1)  # taken: the hash alone says it now
+    assert state() == "stopping"
+    assert worker.process.wait(40) == 0
+    assert state() == "gone"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import redis
+from django.utils import translation
 from playwright.sync_api import Browser
 
 from tests.dashboard.scenery import seed_lists, seed_realistic
@@ -137,3 +138,32 @@ def test_list_screenshots_on_a_phone_and_in_the_dark(
             shot(page, f"lists-{mode}-{name}", full_page=False)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("language", "title"), [("de", "Wiederholungen"), ("fr", "Tentatives")])
+def test_lists_in_the_projects_language(
+    browser: Browser,
+    live_server: Any,
+    superuser: Any,
+    redis_client: redis.Redis,
+    settings: Any,
+    language: str,
+    title: str,
+) -> None:
+    settings.LANGUAGE_CODE = language  # the live server's middleware is already loaded
+    seed_lists(redis_client, 30)
+    seed_realistic(redis_client)
+    context = logged_in_context(browser, live_server.url, superuser, locale=language, **DESKTOP)
+    page = context.new_page()
+    try:
+        for name, url in {"retries": "/admin/jobs/retries/", "busy": "/admin/jobs/busy/",
+                          "index": "/admin/jobs/"}.items():  # fmt: skip
+            page.goto(live_server.url + url)
+            assert page.evaluate("() => document.documentElement.lang") == language
+            shot(page, f"lists-{language}-{name}", full_page=False)
+        page.goto(live_server.url + "/admin/jobs/retries/")
+        assert page.locator("h1").inner_text() == title
+        assert page.evaluate(VISIBLE_ROWS) >= 20  # longer words, same density
+    finally:
+        context.close()
+        translation.deactivate()

@@ -36,7 +36,7 @@ PAGES = {
                      "fr": ["Traités", "Files", "Historique : jobs par jour"]},
     "/admin/jobs/busy/": {"de": ["Auslastung", "Speicher (RSS)", "Laufende Jobs"],
                           "fr": ["Processus", "Mémoire (RSS)", "Jobs en cours"]},
-    "/admin/jobs/retries/": {"de": ["Nächster Versuch", "Jetzt wiederholen", "Fehler", "in 1 Min."],
+    "/admin/jobs/retries/": {"de": ["Nächster Versuch", "Wiederholen", "Fehler", "in 1 Min."],
                              "fr": ["Prochain essai", "Réessayer", "Erreur", "dans 1 min"]},
     "/admin/jobs/queues/default": {"de": ["Warteschlange", "Eingereiht", "Argumente"],
                                    "fr": ["File", "En file", "ID du job"]},

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 import redis
 from django.utils import translation
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from tests.dashboard.scenery import seed_lists, seed_realistic
+from tests.dashboard.seed import process
 from tests.dashboard.test_browser import logged_in_context, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -167,3 +168,26 @@ def test_lists_in_the_projects_language(
     finally:
         context.close()
         translation.deactivate()
+
+
+def test_busy_reloads_itself_until_a_quiet_shows(
+    browser: Browser, live_server: Any, superuser: Any, redis_client: redis.Redis
+) -> None:
+    identity = process(redis_client)
+    context = logged_in_context(browser, live_server.url, superuser, **DESKTOP)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/admin/jobs/busy/")
+        page.locator("td.jobs-row-actions button", has_text="Quiet").click()
+        state = page.locator("tr[data-process-state]")
+        expect(state).to_have_attribute("data-process-state", "quiet")  # the signal is on its way
+        expect(page.locator("#jobs-root")).to_have_attribute("data-refresh", "3")
+        redis_client.delete(f"{identity}-signals")  # what the worker's next beat does
+        redis_client.hset(identity, "quiet", "true")
+        expect(page.locator("#jobs-root")).not_to_have_attribute(
+            "data-refresh", "3", timeout=10_000
+        )
+        expect(state).to_have_attribute("data-process-state", "quiet")  # from the hash now
+        expect(page.locator(".jobs-small", has_text="signal on its way")).to_have_count(0)
+    finally:
+        context.close()

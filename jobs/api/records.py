@@ -137,7 +137,7 @@ class JobRecord:
             if isinstance(inner, list):
                 redacted: list[Any] = redact(inner)
                 return redacted
-        return redact_args(self.klass, args)
+        return redact_args(self.klass, args, self.data.get("display_class"))
 
     @cached_property
     def args_preview(self) -> str:

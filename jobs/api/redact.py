@@ -2,8 +2,8 @@
 
 1. `redact` hides values stored under secret-looking mapping keys (`password`, `api_key`).
 2. `redact_args` also hides positional arguments whose `perform()` parameter is named
-   like a secret (`def perform(self, user_id, api_token)`), for job classes (and mailer
-   methods) already registered in this process. A class named in Redis is looked up in
+   like a secret (`def perform(self, user_id, api_token)`), for job classes, mailer
+   methods and django.tasks tasks already registered in this process. A class named in Redis is looked up in
    the registries only: nothing is ever imported because a payload says so, and an
    unknown class is shown with the key rule alone.
 """
@@ -18,6 +18,7 @@ from typing import Any
 
 from jobs.mail.registry import lookup_mailer
 from jobs.registry import lookup
+from jobs.tasks.registry import lookup as lookup_task
 
 REDACTED = "[redacted]"
 # Matches password, api_key, accessToken, client_secret, Authorization, ...
@@ -30,6 +31,7 @@ SECRET_KEY = re.compile(
 MAX_DEPTH = 32
 TOO_DEEP = "[nested too deep]"
 MAIL_JOB = "jobs.mail.jobs.MailDeliveryJob"  # args: mailer, method, args, language, kwargs
+TASK_JOB = "jobs.tasks.TaskJob"  # args: the task's args, its kwargs; display_class: its path
 
 
 def is_secret(key: str) -> bool:
@@ -52,10 +54,10 @@ def redact(value: Any, depth: int = 0) -> Any:
 
 
 @lru_cache(maxsize=1024)
-def _secret_positions(func: Callable[..., Any]) -> frozenset[int]:
+def _secret_positions(func: Callable[..., Any], skip: int = 1) -> frozenset[int]:
     """Indexes of positional parameters (after `self`) whose names look secret."""
     try:
-        parameters = list(inspect.signature(func).parameters.values())[1:]
+        parameters = list(inspect.signature(func).parameters.values())[skip:]
     except (TypeError, ValueError):
         return frozenset()
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
@@ -82,10 +84,22 @@ def _mail_args(args: list[Any]) -> list[Any]:
     return [mailer, method, _by_position(inner, secret), *redact(args[3:])]
 
 
-def redact_args(klass: str, args: list[Any]) -> list[Any]:
-    """`args` of a job of class `klass` with secret keys and secret-named positions hidden."""
+def _task_args(path: object, args: list[Any]) -> list[Any]:
+    """A task's `[args, kwargs]`, its secret-named positional arguments hidden too."""
+    task = lookup_task(path) if isinstance(path, str) else None
+    func = getattr(task, "func", None)
+    if not callable(func) or not isinstance(args[0], list):
+        return redact(args)  # type: ignore[no-any-return]
+    return [_by_position(args[0], _secret_positions(func, 0)), *redact(args[1:])]
+
+
+def redact_args(klass: str, args: list[Any], shown: object = None) -> list[Any]:
+    """`args` of a job of class `klass` with secret keys and secret-named positions hidden
+    (`shown`: the payload's `display_class`, which names a task)."""
     if klass == MAIL_JOB and len(args) >= 3:
         return _mail_args(args)
+    if klass == TASK_JOB and args:
+        return _task_args(shown, args)
     cls = lookup(klass)
     perform = getattr(cls, "perform", None) if cls is not None else None
     if perform is None:
@@ -98,5 +112,5 @@ def redact_payload(data: dict[str, Any]) -> Any:
     shown = redact(data)
     args, klass = data.get("args"), data.get("class")
     if isinstance(shown, dict) and isinstance(args, list) and isinstance(klass, str):
-        shown["args"] = redact_args(klass, args)
+        shown["args"] = redact_args(klass, args, data.get("display_class"))
     return shown

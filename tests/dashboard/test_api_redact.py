@@ -10,6 +10,7 @@ from jobs.api.records import JobRecord
 from jobs.api.redact import (
     MAIL_JOB,
     REDACTED,
+    TASK_JOB,
     TOO_DEEP,
     is_secret,
     redact,
@@ -19,6 +20,11 @@ from jobs.api.redact import (
 from jobs.mail import Mailer
 from jobs.mail.registry import mailer_name
 from jobs.registry import job_name
+
+try:  # Django 6+
+    from django.tasks import task
+except ImportError:  # Django 5.2 and the backport
+    from django_tasks import task  # type: ignore[no-redef]
 
 
 def test_secret_looking_keys() -> None:
@@ -106,3 +112,24 @@ def test_the_mail_job_name_is_the_registered_one() -> None:
     from jobs.mail.jobs import MailDeliveryJob
 
     assert job_name(MailDeliveryJob) == MAIL_JOB
+
+
+@task
+def sign_in(email: str, password: str, *, remember: bool = False) -> None:
+    """A task whose second parameter is a secret."""
+
+
+def test_task_arguments_use_the_tasks_parameter_names() -> None:
+    path = sign_in.module_path
+    args = [["ann@example.com", "hunter2"], {"remember": True, "token": "t"}]
+    assert redact_args(TASK_JOB, args, path) == [
+        ["ann@example.com", REDACTED],
+        {"remember": True, "token": REDACTED},
+    ]
+    assert redact_args(TASK_JOB, args, "tests.not.a.registered.task") == [
+        ["ann@example.com", "hunter2"],
+        {"remember": True, "token": REDACTED},
+    ]
+    record = JobRecord(json.dumps({"class": TASK_JOB, "display_class": path, "args": args,
+                                   "jid": "abc", "queue": "default"}))  # fmt: skip
+    assert "hunter2" not in record.args_pretty + record.payload_pretty

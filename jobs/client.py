@@ -22,6 +22,7 @@ import redis
 from django.db import DEFAULT_DB_ALIAS, transaction
 from redis.exceptions import NoPermissionError
 
+from jobs import tracing
 from jobs.exceptions import EnqueueError
 from jobs.payload import Payload, dumps
 from jobs.redis import durable, keys
@@ -77,6 +78,7 @@ def routed_to(backend: Backend) -> Iterator[Backend]:
 
 def enqueue(payloads: list[Payload], *, at: float | None = None, on_commit: bool = True) -> None:
     """Push `payloads` now, or after the current transaction commits when inside one."""
+    tracing.inject(payloads)  # the caller's trace continues into the jobs (OpenTelemetry)
     if on_commit and in_transaction():
         transaction.on_commit(lambda: _dispatch(payloads, at), using=DEFAULT_DB_ALIAS)
     else:

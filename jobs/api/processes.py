@@ -1,7 +1,7 @@
 """Worker processes as their heartbeats describe them, their running jobs, and signals.
 
 Reads Sidekiq's keys: the `processes` set, one hash per identity (info, busy, beat,
-quiet, rss, rtt_us) and the running jobs in `<identity>:work` (Sidekiq 7+) or
+quiet, rss, rtt_us, and our `stopping`) and the running jobs in `<identity>:work` (Sidekiq 7+) or
 `<identity>:workers` (Sidekiq 6). Signals go through `<identity>-signals` exactly as
 Sidekiq's Web UI sends them, so Ruby processes obey them too.
 """
@@ -22,7 +22,9 @@ MAX_PROCESSES = 10_000
 SIGNALS = {"quiet": "TSTP", "stop": "TERM"}
 SIGNAL_TTL = 60
 # Sidekiq 8 keeps `concurrency` as a hash field (its `info` has it per capsule only).
-_FIELDS = ("info", "busy", "beat", "quiet", "rss", "rtt_us", "concurrency")
+# `stopping` is ours (Sidekiq ignores it): written by a last beat when shutdown begins.
+_FIELDS = ("info", "busy", "beat", "quiet", "rss", "rtt_us", "concurrency", "stopping")
+SIGNAL_NAMES = {value: name for name, value in SIGNALS.items()}
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,15 @@ class Process:
     rss_kb: int | None = None
     rtt_us: int | None = None
     supervisor: str = ""  # "host:pid" of its `runworker --processes` supervisor, if any
+    stopping: bool = False
+    pending: tuple[str, ...] = ()  # "quiet" / "stop" sent but not yet taken by the process
+
+    @property
+    def state(self) -> str:
+        """`stopping`, `quiet` or `running`: stopping once a stop is sent or has begun."""
+        if self.stopping or "stop" in self.pending:
+            return "stopping"
+        return "quiet" if self.quiet or "quiet" in self.pending else "running"
 
 
 @dataclass(frozen=True)
@@ -80,8 +91,8 @@ def _strings(value: Any) -> list[str]:
     return [str(item) for item in value[:100]] if isinstance(value, list) else []
 
 
-def build_process(identity: str, values: list[Any]) -> Process:
-    """A Process from the HMGET reply of `_FIELDS`, tolerating any garbage."""
+def build_process(identity: str, values: list[Any], signals: list[Any] | None = None) -> Process:
+    """A Process from the HMGET reply of `_FIELDS` and its pending signals, tolerating garbage."""
     info = _json_dict(values[0])
     pid, concurrency = info.get("pid"), info.get("concurrency")
     if not isinstance(concurrency, int) and len(values) > 6:
@@ -103,6 +114,12 @@ def build_process(identity: str, values: list[Any]) -> Process:
         rss_kb=_int(values[4]),
         rtt_us=_int(values[5]),
         supervisor=_short(info.get("supervisor")),
+        stopping=len(values) > 7 and _text(values[7]) == "true",
+        pending=tuple(
+            sorted(
+                {SIGNAL_NAMES[text] for text in map(_text, signals or []) if text in SIGNAL_NAMES}
+            )
+        ),
     )
 
 
@@ -157,11 +174,14 @@ class ProcessSet:
         pipe = self.client.pipeline(transaction=False)
         for identity in identities:
             pipe.hmget(identity, list(_FIELDS))
-        return [
-            build_process(identity, values)
-            for identity, values in zip(identities, pipe.execute(), strict=True)
-            if values[0] is not None or values[2] is not None
-        ]
+            pipe.lrange(keys.process_signals(identity), 0, 9)
+        replies = pipe.execute()
+        found = []
+        for i, identity in enumerate(identities):
+            values, signals = replies[2 * i], replies[2 * i + 1]
+            if values[0] is not None or values[2] is not None:
+                found.append(build_process(identity, values, signals))
+        return found
 
     def alive(self) -> list[Process]:
         """Every live process, sorted by identity."""

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from jobs.api.redact import redact
+from jobs.api.redact import redact, redact_args, redact_payload
 from jobs.exceptions import InvalidPayload
 from jobs.payload import JobPayload, epoch, loads, read_retry_count
 
@@ -135,9 +135,9 @@ class JobRecord:
         if "wrapped" in self.data and len(args) == 1 and isinstance(args[0], dict):
             inner = args[0].get("arguments")
             if isinstance(inner, list):
-                args = inner
-        redacted: list[Any] = redact(args)
-        return redacted
+                redacted: list[Any] = redact(inner)
+                return redacted
+        return redact_args(self.klass, args, self.data.get("display_class"))
 
     @cached_property
     def args_preview(self) -> str:
@@ -154,7 +154,7 @@ class JobRecord:
         """The whole payload, indented, secrets redacted (raw text if unreadable)."""
         if not self.data:
             return self.raw[:PRETTY_CHARS].decode("utf-8", "replace")
-        return to_text(redact(self.data), indent=2)
+        return to_text(redact_payload(self.data), indent=2)
 
     @property
     def queue(self) -> str:

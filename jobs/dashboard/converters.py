@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from jobs.redis import keys
 
 
 @dataclass(frozen=True)
 class SetInfo:
-    """How one of the three sorted sets is shown."""
+    """How one of the three sorted sets is shown (texts marked, translated when shown)."""
 
     slug: str  # in URLs
     key: str  # in Redis
@@ -25,16 +27,23 @@ SETS: dict[str, SetInfo] = {
     info.slug: info
     for info in (
         SetInfo(
-            "scheduled", keys.SCHEDULE, "Scheduled", "Runs", "Run now", True, False,
-            "No scheduled jobs. Jobs enqueued with perform_in() or perform_at() wait here.",
+            "scheduled", keys.SCHEDULE, gettext_noop("Scheduled"), gettext_noop("Runs"),
+            gettext_noop("Run now"), True, False,
+            gettext_noop(
+                "No scheduled jobs. Jobs enqueued with perform_in() or perform_at() wait here."
+            ),
         ),
         SetInfo(
-            "retries", keys.RETRY, "Retries", "Next retry", "Retry now", True, False,
-            "No retries pending. Failed jobs wait here before their next attempt.",
+            "retries", keys.RETRY, gettext_noop("Retries"), gettext_noop("Next retry"),
+            gettext_noop("Retry now"), True, False,
+            gettext_noop("No retries pending. Failed jobs wait here before their next attempt."),
         ),
         SetInfo(
-            "dead", keys.DEAD, "Dead", "Died", "Retry now", False, True,
-            "No dead jobs. Jobs that ran out of retries are kept here for you to inspect.",
+            "dead", keys.DEAD, gettext_noop("Dead"), gettext_noop("Died"),
+            gettext_noop("Retry now"), False, True,
+            gettext_noop(
+                "No dead jobs. Jobs that ran out of retries are kept here for you to inspect."
+            ),
         ),
     )
 }  # fmt: skip

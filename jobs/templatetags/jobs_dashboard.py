@@ -1,8 +1,10 @@
-"""Template helpers of the dashboard: relative times with the exact time on hover, sizes."""
+"""Template helpers of the dashboard: relative times with the exact time on hover, sizes,
+and a job's name as a list shows it (short class, module muted; mail as Mailer.method)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
 
 from django import template
@@ -10,12 +12,22 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 
 from jobs.api.queues import valid_name
+from jobs.api.records import JobRecord, to_text
+from jobs.api.redact import MAIL_JOB
 
 register = template.Library()
 
-_UNITS = ((86400, "day", "days"), (3600, "h", "h"), (60, "min", "min"), (1, "s", "s"))
+# Seconds per unit and how a count of it reads ("%(count)d" is the number).
+_UNITS: tuple[tuple[int, Callable[[int], str]], ...] = (
+    (86400, lambda n: ngettext("%(count)d day", "%(count)d days", n) % {"count": n}),
+    (3600, lambda n: gettext("%(count)d h") % {"count": n}),
+    (60, lambda n: gettext("%(count)d min") % {"count": n}),
+    (1, lambda n: gettext("%(count)d s") % {"count": n}),
+)
+PREVIEW_CHARS = 240
 
 
 @register.filter
@@ -27,10 +39,9 @@ def duration(seconds: float | int | str | None) -> str:
         return "—"
     if not math.isfinite(value):
         return "—"
-    for size, singular, plural in _UNITS:
+    for size, words in _UNITS:
         if value >= size or size == 1:
-            count = int(value // size)
-            return f"{count} {singular if count == 1 else plural}"
+            return words(int(value // size))
     return "0 s"  # pragma: no cover  (the loop always returns)
 
 
@@ -41,7 +52,10 @@ def when(moment: datetime | None, now: datetime | None = None) -> SafeString | s
         return "—"
     now = now or timezone.now()
     delta = (moment - now).total_seconds()
-    relative = f"in {duration(delta)}" if delta > 0.5 else f"{duration(-delta)} ago"
+    if delta > 0.5:
+        relative = gettext("in %(duration)s") % {"duration": duration(delta)}
+    else:
+        relative = gettext("%(duration)s ago") % {"duration": duration(-delta)}
     local = timezone.localtime(moment)
     exact = local.strftime("%Y-%m-%d %H:%M:%S %Z")
     return format_html(
@@ -80,3 +94,42 @@ def breakable(name: str) -> SafeString:
     """A dotted or `::` name, escaped, that may wrap after each separator on narrow screens."""
     parts = str(name).split(".")
     return mark_safe(".<wbr>".join(escape(part).replace("::", "::<wbr>") for part in parts))  # noqa: S308  (every part is escaped)
+
+
+def name_parts(job: JobRecord) -> tuple[str, str]:
+    """(muted prefix, short name) of a job: `myapp.jobs.` + `MoodSenderJob`; a mail job
+    as its mailer method (`myapp.mailers.` + `MoodMailer.mood`); a task by its own path."""
+    name = job.display_class
+    args = job.args
+    if job.klass == MAIL_JOB and len(args) >= 2 and all(isinstance(a, str) for a in args[:2]):
+        prefix, _, mailer = str(args[0]).rpartition(".")
+        return (prefix + "." if prefix else ""), f"{mailer}.{args[1]}"
+    cut = max(name.rfind("."), name.rfind("::") + 1)
+    if cut <= 0 or cut >= len(name) - 1:
+        return "", name
+    return name[: cut + 1], name[cut + 1 :]
+
+
+@register.simple_tag
+def job_name(job: JobRecord) -> SafeString:
+    """The job's short name in bold after its muted module, the whole name on hover."""
+    prefix, short = name_parts(job)
+    return format_html(
+        '<span class="jobs-jobname" title="{}"><span class="jobs-module">{}</span>'
+        '<strong class="jobs-class">{}</strong></span>',
+        prefix + short,
+        prefix,
+        short,
+    )
+
+
+@register.filter
+def shown_args(job: JobRecord) -> str:
+    """One line of the arguments the job's code gets: a mail job's mailer method's own."""
+    args = job.display_args
+    if job.klass == MAIL_JOB and len(args) >= 3 and isinstance(args[2], list):
+        inner = list(args[2])
+        if len(args) >= 5 and isinstance(args[4], dict) and args[4]:
+            inner.append(args[4])
+        return to_text(inner, PREVIEW_CHARS)
+    return job.args_preview

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import close_old_connections
 
-from jobs import signals
+from jobs import signals, tracing
 from jobs.completion import Completion, take_writes
 from jobs.conf import JobsSettings
 from jobs.exceptions import Discard, InvalidPayload, JobTimeout, Retry
@@ -71,7 +71,7 @@ class Executor:
         try:
             if signals.job_started.receivers:
                 signals.job_started.send(sender=cls, payload=payload)
-            perform(job, payload.args)
+            tracing.perform(perform, job, payload)  # in a span when OpenTelemetry is there
         except Discard as exc:
             self.counters.add(processed=1)
             self.counters.ran(payload, time.perf_counter() - started)

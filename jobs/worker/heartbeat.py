@@ -5,7 +5,7 @@ Every few seconds, in one MULTI:
    the per-class metrics in Sidekiq's metrics keys (jobs.metrics);
 2. rewrite `<identity>:work` (and Sidekiq 6's `<identity>:workers`) with the
    running jobs;
-3. refresh the `<identity>` hash (info, busy, beat, rtt_us, quiet, rss) with a
+3. refresh the `<identity>` hash (info, busy, beat, rtt_us, quiet, rss, stopping) with a
    TTL: when it expires, other workers recover our in-progress list;
 4. pop one signal a dashboard left in `<identity>-signals`;
 5. read the length of the suspects lists of our queues, for solo mode
@@ -86,6 +86,7 @@ class Heartbeat:
         self.clock = clock
         self.ttl = ttl
         self.quiet = False
+        self.stopping = False  # shutdown began: the dashboard shows "stopping"
 
     def beat(self) -> str | None:
         """Write one beat; return the signal popped, if any. Raises RedisError."""
@@ -150,6 +151,7 @@ class Heartbeat:
                 "beat": repr(now),
                 "rtt_us": rtt_us,
                 "quiet": "true" if self.quiet else "false",
+                "stopping": "true" if self.stopping else "false",
                 "rss": rss_kb(),
             },
         )

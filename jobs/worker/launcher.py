@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -200,6 +201,12 @@ class Launcher:
         self.heartbeat.quiet = True
         self.supply.quiet()
 
+    def _last_beat(self) -> None:
+        """One beat saying "stopping" (the beat thread has ended), for the dashboard."""
+        self.heartbeat.stopping = True
+        with contextlib.suppress(redis.RedisError):  # an outage is reported at clean-up
+            self.heartbeat.beat()
+
     def install_signal_handlers(self) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_stop_signal)
@@ -224,6 +231,7 @@ class Launcher:
     def _shutdown(self) -> int:
         timeout = self.options.timeout
         self.quiet()
+        self._last_beat()
         # Fetched, not started: back to the head of their queues now, not after the wait.
         self.supply.give_back_unstarted(timeout=3.0)
         idle = self.manager.wait_idle(timeout)

@@ -100,3 +100,33 @@ def seed_recurring(r: redis.Redis) -> None:
     for name, state in states.items():
         fields = {**state, "jid": new_jid(), "status_at": state["enqueued_at"] + 2}
         r.hset(store.state_key(name), mapping=fields)
+
+
+# What a list row of a real app holds: long dotted classes, mail jobs, tasks, errors.
+LIST_KINDS = [
+    ({"class": "myapp.notifications.jobs.MoodSenderJob", "args": ["user{i}@example.com", "happy"]},
+     "smtplib.SMTPServerDisconnected", "Connection unexpectedly closed while sending to mx{i}.example.com"),
+    ({"class": "jobs.mail.jobs.MailDeliveryJob", "queue": "mailers",
+      "args": ["myapp.mailers.MoodMailer", "mood", [10 + 0, "weekly"], "de"]},
+     "smtplib.SMTPRecipientsRefused", "{'ann{i}@example.com': (450, b'4.2.0 Mailbox temporarily unavailable')}"),
+    ({"class": "jobs.tasks.TaskJob", "display_class": "myapp.search.tasks.rebuild_search_index",
+      "args": [[{"shard": "{i}"}], {"full": True}]},
+     "django.db.utils.OperationalError", "could not connect to server: Connection refused (port 5432)"),
+    ({"class": "myapp.billing.jobs.ChargeInvoiceJob", "args": [{"invoice_id": "{i}", "amount_cents": 129900,
+                                                                "currency": "EUR", "customer": "cus_{i}xYz"}]},
+     "stripe.error.CardError", "Your card was declined. Request req_{i}AbCdEf: decline_code=insufficient_funds"),
+]  # fmt: skip
+
+
+def seed_lists(r: redis.Redis, count: int = 30) -> None:
+    """`count` realistic jobs in each of retry, dead, schedule and queue `default`."""
+    now = time.time()
+    for i in range(count):
+        fields, error_class, message = LIST_KINDS[i % len(LIST_KINDS)]
+        shown = json.loads(json.dumps(fields).replace("{i}", str(i)))
+        error = {"error_class": error_class, "error_message": message.replace("{i}", str(i)),
+                 "retry_count": i % 25}  # fmt: skip
+        add(r, "retry", failed(**shown, **error), now + 60 * (i + 1))
+        add(r, "dead", failed(**shown, **error), now - 3600 * (i + 1))
+        add(r, "schedule", job(**shown), now + 600 * (i + 1))
+        push(r, "default", job(**{**shown, "queue": "default"}))

@@ -113,7 +113,7 @@ def test_log_in_retry_a_failed_job_and_watch_it_run(
 @pytest.mark.parametrize(
     ("mode", "options"),
     [
-        ("desktop", {"viewport": {"width": 1366, "height": 900}}),
+        ("desktop", {"viewport": {"width": 1440, "height": 900}}),
         (
             "phone",
             {
@@ -122,7 +122,7 @@ def test_log_in_retry_a_failed_job_and_watch_it_run(
                 "device_scale_factor": 2,
             },
         ),
-        ("dark", {"viewport": {"width": 1366, "height": 900}, "color_scheme": "dark"}),
+        ("dark", {"viewport": {"width": 1440, "height": 900}, "color_scheme": "dark"}),
     ],
 )
 def test_screenshots_of_every_page(

@@ -42,7 +42,7 @@ def test_queue_names_with_slashes_and_spaces(staff_client: Client, r: redis.Redi
     push(r, "team a/reports", job(queue="team a/reports"))
     response = staff_client.get("/admin/jobs/queues/team%20a/reports")
     assert response.status_code == 200
-    assert "myapp.<wbr>jobs.<wbr>MoodSenderJob" in response.content.decode()
+    assert '<strong class="jobs-class">MoodSenderJob</strong>' in response.content.decode()
 
 
 def test_delete_one_job(staff_client: Client, r: redis.Redis) -> None:
@@ -74,3 +74,18 @@ def test_invalid_queue_name(staff_client: Client, r: redis.Redis) -> None:
     response = staff_client.post("/admin/jobs/actions/queues/clear", {"queue": "a\nb"}, follow=True)
     assert "not a queue name" in response.content.decode()
     assert staff_client.get("/admin/jobs/queues/" + "x" * 300).status_code == 404
+
+
+def test_unknown_queue_is_a_404_but_a_known_empty_one_is_a_page(
+    staff_client: Client, r: redis.Redis
+) -> None:
+    assert staff_client.get("/admin/jobs/queues/nosuchqueue").status_code == 404
+    r.sadd("queues", "drained")  # known to Redis, empty now
+    drained = staff_client.get("/admin/jobs/queues/drained")
+    assert drained.status_code == 200
+    assert "This queue is empty" in drained.content.decode()
+    configured = staff_client.get("/admin/jobs/queues/critical")  # in JOBS["QUEUES"] only
+    assert configured.status_code == 200
+    push(r, "stray", job(queue="stray"))
+    r.srem("queues", "stray")  # jobs in a list the set lost: still shown
+    assert staff_client.get("/admin/jobs/queues/stray").status_code == 200

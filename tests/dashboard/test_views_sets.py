@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -10,7 +11,9 @@ import redis
 from django.test import Client
 
 from jobs.api import SortedJobSet
+from jobs.registry import job_name
 from tests.dashboard.seed import add, failed, job
+from tests.dashboard.test_api_redact import SignInJob
 
 ACTION = "/admin/jobs/actions/{}/"
 
@@ -35,7 +38,9 @@ def test_list_page_shows_jobs_and_counts(
     response = staff_client.get(f"/admin/jobs/{slug}/")
     body = response.content.decode()
     assert response.status_code == 200
-    assert "myapp.<wbr>jobs.<wbr>ReportJob" in body
+    assert (
+        '<span class="jobs-module">myapp.jobs.</span><strong class="jobs-class">ReportJob' in body
+    )
     assert "{&quot;user&quot;: 42}" in body
     assert 'data-stat="retries"' in body  # live counts in the navigation
 
@@ -210,3 +215,22 @@ def test_ruby_sidekiq_jobs_show_up(
     assert (
         "2026-11-" in staff_client.get(f"/admin/jobs/retries/{key}").content.decode()
     )  # integer ms too
+
+
+def test_positional_secret_of_a_registered_job_is_redacted_on_list_and_job_pages(
+    staff_client: Client, r: redis.Redis
+) -> None:
+    add(
+        r,
+        "retry",
+        failed(**{"class": job_name(SignInJob), "args": ["ann", "tok-SECRET"]}),
+        time.time() + 60,
+    )
+    body = staff_client.get("/admin/jobs/retries/").content.decode()
+    assert "[redacted]" in body
+    assert "tok-SECRET" not in body
+    link = re.search(r'href="(/admin/jobs/retries/[^"]+)"', body)
+    assert link is not None
+    detail = staff_client.get(link.group(1)).content.decode()
+    assert "Full payload" in detail
+    assert "tok-SECRET" not in detail

@@ -191,7 +191,7 @@ def test_dashboard_shows_a_sidekiq8_process_and_its_running_job(
     assert "6c7d8e9f0a1b2c3d4e5f6071" in body
     # Sidekiq 8 keeps the thread count in the hash's `concurrency` field, not in `info`.
     assert "1 / 10 busy" in body
-    assert "<strong>10</strong> threads" in body
+    assert "<dd>1 / 10</dd>" in body  # threads busy of all threads
 
 
 def test_our_heartbeat_writes_concurrency_where_sidekiq8_reads_it(

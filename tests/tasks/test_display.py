@@ -34,7 +34,8 @@ def test_a_scheduled_task_is_listed_by_its_name_and_ready(
     assert result.id in listing
     slug, key = page_of(redis_client, "schedule")
     page = staff_client.get(reverse("jobs:job", args=[slug, key])).content.decode()
-    assert "<h1>tests.testapp.tasks.add</h1>" in page
+    assert '<h1><span class="jobs-jobname" title="tests.testapp.tasks.add">' in page
+    assert '<strong class="jobs-class">add</strong>' in page  # the task by its own name
     assert "Task result" in page
     assert 'data-task-status="READY"' in page
 

@@ -22,6 +22,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, gettext_noop
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
@@ -33,14 +34,15 @@ from jobs.dashboard.forms import DEFAULT_INTERVAL
 from jobs.dashboard.security import is_dashboard_url, secure
 from jobs.redis.connection import get_redis, mask_url
 
-# (tab id, label, URL name, URL args, overview number shown beside it)
+# (tab id, label, URL name, URL args, overview number shown beside it); labels and
+# page titles are marked here and translated when a page is rendered.
 TABS: list[tuple[str, str, str, tuple[str, ...], str]] = [
-    ("index", "Dashboard", "jobs:index", (), ""),
-    ("busy", "Busy", "jobs:busy", (), "busy"),
-    ("queues", "Queues", "jobs:queues", (), "enqueued"),
+    ("index", gettext_noop("Dashboard"), "jobs:index", (), ""),
+    ("busy", gettext_noop("Busy"), "jobs:busy", (), "busy"),
+    ("queues", gettext_noop("Queues"), "jobs:queues", (), "enqueued"),
     *((f"set:{s.slug}", s.title, "jobs:set", (s.slug,), s.slug) for s in SETS.values()),
-    ("recurring", "Recurring", "jobs:recurring", (), ""),
-    ("metrics", "Metrics", "jobs:job_metrics", (), ""),
+    ("recurring", gettext_noop("Recurring"), "jobs:recurring", (), ""),
+    ("metrics", gettext_noop("Metrics"), "jobs:job_metrics", (), ""),
 ]
 
 
@@ -64,7 +66,9 @@ class DashboardView(View):
         if method not in self.http_method_names or not hasattr(self, method):
             return self.http_method_not_allowed(request, *args, **kwargs)
         if self.acts and not outcome.can_act:
-            return HttpResponseForbidden("You may look but not act: ask for the permission.")
+            return HttpResponseForbidden(
+                gettext("You may look but not act: ask for the permission.")
+            )
         try:
             response = super().dispatch(request, *args, **kwargs)
             if isinstance(response, TemplateResponse):
@@ -82,7 +86,7 @@ class DashboardView(View):
         """A 503 page saying which Redis cannot be reached (password masked)."""
         context = {
             **admin.site.each_context(request),
-            "title": "Redis unavailable",
+            "title": gettext("Redis unavailable"),
             "redis_url": mask_url(get_settings().REDIS_URL),
             "error": f"{type(exc).__name__}: {exc}",
         }
@@ -119,7 +123,7 @@ class PageView(DashboardView):
         counts = numbers.as_dict()
         tabs = [
             {
-                "label": label,
+                "label": gettext(label),
                 "url": reverse(url_name, args=args),
                 "active": tab == self.tab,
                 "stat": stat,
@@ -129,7 +133,7 @@ class PageView(DashboardView):
         ]
         return {
             **admin.site.each_context(self.request),
-            "title": self.title,
+            "title": gettext(self.title),
             "tabs": tabs,
             "overview": numbers,
             "can_act": self.access.can_act,

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_noop
 
 from jobs.api import history, overview, redis_info, summaries
 from jobs.conf import get_settings
@@ -29,7 +30,7 @@ class IndexView(PageView):
 
     template_name = "jobs/index.html"
     tab = "index"
-    title = "Jobs"
+    title = gettext_noop("Jobs")
 
     def page_context(self, **kwargs: Any) -> dict[str, Any]:
         params = self.request.GET

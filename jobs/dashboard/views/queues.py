@@ -1,18 +1,26 @@
-"""The Queues page (size, latency), one queue's jobs (paged, searchable), delete and clear."""
+"""The Queues page (size, latency), one queue's jobs (paged, searchable), delete and clear.
+
+A queue page exists for a queue Redis knows (in the `queues` set, or holding jobs) or
+the settings name; any other name is a 404, never an empty queue "keeping up".
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import redis
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jobs.api import Queue, summaries
 from jobs.api.queues import valid_name
 from jobs.conf import get_settings
 from jobs.dashboard.forms import PER_PAGE_CHOICES, ListParams, Pager, QueueActionForm
 from jobs.dashboard.views.base import ActionView, PageView
+from jobs.redis import keys
 from jobs.redis.connection import server_time
 
 
@@ -21,7 +29,7 @@ class QueuesView(PageView):
 
     template_name = "jobs/queues.html"
     tab = "queues"
-    title = "Queues"
+    title = gettext_noop("Queues")
 
     def page_context(self, **kwargs: Any) -> dict[str, Any]:
         client = self.client
@@ -38,13 +46,16 @@ class QueueView(PageView):
     def page_context(self, **kwargs: Any) -> dict[str, Any]:
         name = str(kwargs["name"])
         if not valid_name(name):
-            raise Http404("No such queue.")
-        self.title = f"Queue {name}"
-        params = ListParams.parse(self.request.GET, newest_first=False)
+            raise Http404(_("No such queue."))
         queue = Queue(self.client, name)
+        if not known(self.client, queue):
+            raise Http404(_("No such queue."))
+        self.title = _("Queue %(name)s") % {"name": name}
+        params = ListParams.parse(self.request.GET, newest_first=False)
         found = queue.page(params.offset, params.per_page, params.newest_first, params.query)
         return {
             "queue": queue,
+            "size": queue.size(),
             "latency": queue.latency(server_time(self.client)),
             "found": found,
             "pager": Pager(params.page, params.per_page, found.total),
@@ -54,21 +65,33 @@ class QueueView(PageView):
         }
 
 
+def known(client: redis.Redis, queue: Queue) -> bool:
+    """Whether the queue is configured, in the `queues` set, or holds jobs."""
+    if queue.name in get_settings().queue_names():
+        return True
+    return bool(client.sismember(keys.QUEUES, queue.name)) or queue.size() > 0
+
+
 class QueueActionView(ActionView):
     """Delete one job from a queue, or clear the queue."""
 
     def post(self, request: HttpRequest, action: str) -> HttpResponseBase:
         form = QueueActionForm(request.POST)
         if not form.is_valid() or not valid_name(form.cleaned_data["queue"]):
-            self.say("That is not a queue name.", level=messages.ERROR)
+            self.say(_("That is not a queue name."), level=messages.ERROR)
             return self.back(reverse("jobs:queues"))
         queue = Queue(self.client, form.cleaned_data["queue"])
         if action == "clear":
             count = queue.clear()
-            self.say(f"Cleared queue {queue.name}: {count} job(s) deleted.")
+            self.say(
+                _("Cleared queue %(name)s: %(count)d job(s) deleted.")
+                % {"name": queue.name, "count": count}
+            )
             return self.back(reverse("jobs:queues"))
         if queue.delete(form.cleaned_data["job"]):
-            self.say(f"Deleted the job from queue {queue.name}.")
+            self.say(_("Deleted the job from queue %(name)s.") % {"name": queue.name})
         else:
-            self.say("That job is no longer in the queue (it may have run).", messages.WARNING)
+            self.say(_("That job is no longer in the queue (it may have run)."), messages.WARNING)
+        if not known(self.client, queue):  # its page would be a 404 now
+            return self.back(reverse("jobs:queues"))
         return self.back(reverse("jobs:queue", args=[queue.name]))

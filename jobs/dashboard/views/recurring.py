@@ -11,6 +11,8 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jobs.api.queues import valid_name
 from jobs.dashboard.views.base import ActionView, PageView
@@ -56,7 +58,7 @@ class RecurringView(PageView):
 
     template_name = "jobs/recurring.html"
     tab = "recurring"
-    title = "Recurring"
+    title = gettext_noop("Recurring")
 
     def page_context(self, **kwargs: Any) -> dict[str, Any]:
         entries = control.entries(self.client)
@@ -94,26 +96,40 @@ class RecurringActionView(ActionView):
         form = EntryForm(request.POST)
         default = reverse("jobs:recurring")
         if not form.is_valid():
-            self.say("Choose a recurring entry.", messages.ERROR)
+            self.say(_("Choose a recurring entry."), messages.ERROR)
             return self.back(default)
         name = form.cleaned_data["name"]
         try:
             if action == "enqueue":
                 jid = control.enqueue_now(name, self.client)
-                self.say(f"Enqueued {name} now as job {jid}; its schedule is unchanged.")
+                self.say(
+                    _("Enqueued %(name)s now as job %(jid)s; its schedule is unchanged.")
+                    % {"name": name, "jid": jid}
+                )
             else:
                 control.set_enabled(name, action == "enable", self.client)
                 self.say(self.enabled_message(name, action == "enable"))
         except UnknownEntry:
-            self.say(f"No recurring entry is called {name!r} (settings changed?).", messages.ERROR)
+            self.say(
+                _("No recurring entry is called %(name)r (settings changed?).") % {"name": name},
+                messages.ERROR,
+            )
         except EntryError as exc:
             problems = "; ".join(exc.problems)
-            self.say(f"Entry {name} is invalid: fix its settings ({problems}).", messages.ERROR)
+            self.say(
+                _("Entry %(name)s is invalid: fix its settings (%(problems)s).")
+                % {"name": name, "problems": problems},
+                messages.ERROR,
+            )
         return self.back(default)
 
     @staticmethod
     def enabled_message(name: str, enabled: bool) -> str:
         """What enabling or disabling `name` means for the workers."""
         if enabled:
-            return f"Enabled {name}: every worker enqueues it again from its next run."
-        return f"Disabled {name}: no worker enqueues it until it is enabled again."
+            return _("Enabled %(name)s: every worker enqueues it again from its next run.") % {
+                "name": name
+            }
+        return _("Disabled %(name)s: no worker enqueues it until it is enabled again.") % {
+            "name": name
+        }

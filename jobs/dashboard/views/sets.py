@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jobs.api import Action, SortedJobSet
 from jobs.dashboard.converters import SetInfo
@@ -15,7 +17,12 @@ from jobs.dashboard.views.base import ActionView, PageView
 from jobs.redis.connection import server_time
 from jobs.tasks.display import task_summary
 
-DONE = {Action.ENQUEUE: "sent to their queues", Action.DELETE: "deleted", Action.KILL: "killed"}
+# What a message says was done to `count` jobs.
+DONE = {
+    Action.ENQUEUE: gettext_noop("%(count)d job(s) sent to their queues."),
+    Action.DELETE: gettext_noop("%(count)d job(s) deleted."),
+    Action.KILL: gettext_noop("%(count)d job(s) killed."),
+}
 
 
 class SortedSetView(PageView):
@@ -52,7 +59,7 @@ class JobView(PageView):
         if not records:
             context["status"] = 404
         else:
-            self.title = f"{info.title}: {records[0].display_class}"
+            self.title = f"{_(info.title)}: {records[0].display_class}"
             context["task"] = task_summary(self.client, records[0])  # django.tasks result
         return context
 
@@ -64,25 +71,25 @@ class SetActionView(ActionView):
         form = SetActionForm(request.POST)
         default = reverse("jobs:set", args=[jobset.slug])
         if not form.is_valid():
-            self.say("Unknown action.", messages.ERROR)
+            self.say(_("Unknown action."), messages.ERROR)
             return self.back(default)
         action = Action(form.cleaned_data["action"])
         if action is Action.KILL and not jobset.can_kill:
-            self.say("Dead jobs cannot be killed again.", messages.ERROR)
+            self.say(_("Dead jobs cannot be killed again."), messages.ERROR)
             return self.back(default)
         target = SortedJobSet(self.client, jobset.key)
         now = server_time(self.client)
         if form.cleaned_data["scope"] == "all":
             result = target.apply_matching(action, form.cleaned_data["q"], now)
-            self.say(f"{result.done} job(s) {DONE[action]}.")
+            self.say(_(DONE[action]) % {"count": result.done})
             if not result.finished:
-                self.say("More jobs match: run the action again for the rest.", messages.WARNING)
+                self.say(_("More jobs match: run the action again for the rest."), messages.WARNING)
             return self.back(default)
         done = target.apply(action, target.find(form.keys), now)
         if done:
-            self.say(f"{done} job(s) {DONE[action]}.")
+            self.say(_(DONE[action]) % {"count": done})
         else:
             self.say(
-                "Nothing changed: choose jobs first (they may have moved on).", messages.WARNING
+                _("Nothing changed: choose jobs first (they may have moved on)."), messages.WARNING
             )
         return self.back(default)

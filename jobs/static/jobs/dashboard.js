@@ -54,4 +54,8 @@
       .finally(function () { window.setTimeout(poll, seconds * 1000); });
   }
   if (url) poll();
+
+  // A page waiting for a change it asked for (Busy after Quiet/Stop) reloads until it shows.
+  const refresh = parseInt(root.dataset.refresh, 10);
+  if (refresh > 0) window.setTimeout(function () { window.location.reload(); }, Math.min(60, refresh) * 1000);
 })();

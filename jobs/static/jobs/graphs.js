@@ -38,7 +38,8 @@
       svg.appendChild(el("polyline", { class: `line line-${s.name}`, points: points }));
       s.values.forEach(function (v, i) {
         const dot = el("circle", { class: "dot", cx: x(i), cy: y(v), r: 4 });
-        dot.appendChild(el("title", {}, `${labels[i]}: ${format.format(v)} ${s.name}`));
+        const word = (container.dataset[`label${s.name[0].toUpperCase()}${s.name.slice(1)}`]) || s.name;  // translated
+        dot.appendChild(el("title", {}, `${labels[i]}: ${format.format(v)} ${word}`));
         svg.appendChild(dot);
       });
     });
@@ -87,7 +88,7 @@
           const h = data.history;
           draw(history, h.dates, [{ name: "processed", values: h.processed }, { name: "failed", values: h.failed }]);
         })
-        .catch(function () { if (!drawn.has(history)) history.textContent = "The history could not be loaded."; });
+        .catch(function () { if (!drawn.has(history)) history.textContent = history.dataset.failedText || "The history could not be loaded."; });
     };
     loadHistory();
     window.setInterval(function () { if (!document.hidden) loadHistory(); }, 60_000);

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jobs.conf import get_settings, settings_problems
 from jobs.queue_order import QueueConfigError, QueueOrder
-from jobs.worker import joblog
+from jobs.worker import joblog, reload
 from jobs.worker.launcher import Launcher, WorkerOptions
 
 LEVELS = {0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG, 3: logging.DEBUG}
@@ -43,6 +43,11 @@ class Command(BaseCommand):
             "--timeout", type=float, help="seconds to wait for running jobs on stop"
         )
         parser.add_argument("--tag", default="", help="a label shown in the dashboard")
+        parser.add_argument(
+            "--reload",
+            action="store_true",
+            help="restart when a Python file changes (development, as runserver does)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         wrong = settings_problems()  # the checks report them too, unless --skip-checks
@@ -60,14 +65,21 @@ class Command(BaseCommand):
             options["timeout"] if options["timeout"] is not None else settings.SHUTDOWN_TIMEOUT
         )
         configure_logging(options["verbosity"])
+        if options["reload"] and not reload.in_child():
+            sys.exit(reload.supervise())  # runs this command again in a child, restarting it
         launcher = Launcher(
             WorkerOptions(concurrency, order, float(timeout), options["tag"], settings)
         )
+        watcher = reload.Watcher(launcher.stopping.set) if options["reload"] else None
+        if watcher is not None:
+            watcher.start()
         # Everything loaded so far (Django, the apps, the jobs) lives as long as the process:
         # keep it out of the collector's full passes, which otherwise walk it again and again.
         # (No gc.collect() first: start-up leaves a dozen cyclic objects, not worth 13 ms.)
         gc.freeze()
         code = launcher.run()
+        if watcher is not None:
+            code = watcher.exit_code(code)
         writer = joblog.installed()
         if writer is not None:
             writer.flush()

@@ -188,7 +188,9 @@ class Launcher:
     def _start_extras(self) -> None:
         """Start the recurring-jobs scheduler when JOBS["SCHEDULE"] has entries."""
         if self.options.settings.SCHEDULE:
-            start_recurring(self.client, self.clock, self.health, self.stopping)
+            start_recurring(
+                self.client, self.clock, self.health, self.stopping, lambda: self.heartbeat.quiet
+            )
 
     def _after_beat(self, signal_name: str | None) -> None:
         """Each beat also recovers dead workers' lists and puts back our own strays."""

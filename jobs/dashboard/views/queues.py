@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.urls import reverse
+from django.utils.translation import ngettext
 
 from jobs.api import Queue, summaries
 from jobs.api.queues import valid_name
@@ -65,7 +66,12 @@ class QueueActionView(ActionView):
         queue = Queue(self.client, form.cleaned_data["queue"])
         if action == "clear":
             count = queue.clear()
-            self.say(f"Cleared queue {queue.name}: {count} job(s) deleted.")
+            text = ngettext(
+                "Cleared queue %(name)s: %(count)d job deleted.",
+                "Cleared queue %(name)s: %(count)d jobs deleted.",
+                count,
+            )
+            self.say(text % {"name": queue.name, "count": count})
             return self.back(reverse("jobs:queues"))
         if queue.delete(form.cleaned_data["job"]):
             self.say(f"Deleted the job from queue {queue.name}.")

@@ -7,15 +7,28 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
+from django.utils.translation import ngettext
 
 from jobs.api import Action, SortedJobSet
+from jobs.conf import get_settings
 from jobs.dashboard.converters import SetInfo
 from jobs.dashboard.forms import PER_PAGE_CHOICES, ListParams, Pager, SetActionForm
 from jobs.dashboard.views.base import ActionView, PageView
 from jobs.redis.connection import server_time
 from jobs.tasks.display import task_summary
 
-DONE = {Action.ENQUEUE: "sent to their queues", Action.DELETE: "deleted", Action.KILL: "killed"}
+
+def done_message(action: Action, count: int) -> str:
+    """ "1 job deleted." / "3 jobs deleted.": a whole sentence per action, for translators."""
+    if action is Action.ENQUEUE:
+        text = ngettext(
+            "%(count)d job sent to its queue.", "%(count)d jobs sent to their queues.", count
+        )
+    elif action is Action.DELETE:
+        text = ngettext("%(count)d job deleted.", "%(count)d jobs deleted.", count)
+    else:
+        text = ngettext("%(count)d job killed.", "%(count)d jobs killed.", count)
+    return text % {"count": count}
 
 
 class SortedSetView(PageView):
@@ -49,6 +62,7 @@ class JobView(PageView):
         self.title, self.tab = info.title, f"set:{info.slug}"
         records = SortedJobSet(self.client, info.key).find([kwargs["key"]])
         context: dict[str, Any] = {"info": info, "job": records[0] if records else None}
+        context["default_retry"] = get_settings().DEFAULT_RETRY  # what "retry": true means
         if not records:
             context["status"] = 404
         else:
@@ -74,13 +88,13 @@ class SetActionView(ActionView):
         now = server_time(self.client)
         if form.cleaned_data["scope"] == "all":
             result = target.apply_matching(action, form.cleaned_data["q"], now)
-            self.say(f"{result.done} job(s) {DONE[action]}.")
+            self.say(done_message(action, result.done))
             if not result.finished:
                 self.say("More jobs match: run the action again for the rest.", messages.WARNING)
             return self.back(default)
         done = target.apply(action, target.find(form.keys), now)
         if done:
-            self.say(f"{done} job(s) {DONE[action]}.")
+            self.say(done_message(action, done))
         else:
             self.say(
                 "Nothing changed: choose jobs first (they may have moved on).", messages.WARNING

@@ -1,4 +1,5 @@
-# One image for the demo's web and worker services (see docker-compose.yml).
+# The demo image: web and worker of docker-compose.yml both build it. A demo (runserver);
+# the production image is deploy/Dockerfile.
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

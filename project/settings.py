@@ -81,6 +81,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+if find_spec("whitenoise") is not None:
+    # The production image (deploy/Dockerfile) serves collected static files from the web
+    # process when DEBUG is off; runserver serves them itself in development.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 # Mail: EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.com:587) or the
 # EMAIL_* variables one by one. In DEBUG, mail is printed to the console by default.

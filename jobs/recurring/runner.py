@@ -13,7 +13,10 @@
    recent of them is enqueued, or none when the entry sets `"catch_up": False`.
 4. A disabled entry's ticks are still claimed, without a push, so re-enabling
    it does not enqueue the ticks it slept through.
-5. Redis errors are logged once per outage (RedisHealth) and retried with
+5. A quiet worker (TSTP, or Quiet in the dashboard) stops enqueuing ticks too, as it
+   stops fetching: the thread ends, and the other workers claim the ticks (with none
+   left, the ticks count as missed, as above, when a worker comes back).
+6. Redis errors are logged once per outage (RedisHealth) and retried with
    backoff; no error ends the thread before the worker stops (jobs.runtime.loop).
 """
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 import redis
 
@@ -43,8 +47,16 @@ RETRY_AFTER = 60.0
 WAKE_AFTER = 0.002
 
 
+def never() -> bool:
+    return False
+
+
 def start_recurring(
-    client: redis.Redis, clock: Clock, health: RedisHealth, stopping: threading.Event
+    client: redis.Redis,
+    clock: Clock,
+    health: RedisHealth,
+    stopping: threading.Event,
+    quiet: Callable[[], bool] = never,
 ) -> threading.Thread | None:
     """Start the recurring-jobs thread of this worker; None when no entry is valid."""
     entries, errors = load_schedule()
@@ -53,7 +65,7 @@ def start_recurring(
     if not entries:
         return None
     status.connect(client, clock)
-    runner = RecurringRunner(client, clock, health, stopping, entries)
+    runner = RecurringRunner(client, clock, health, stopping, entries, quiet)
     thread = threading.Thread(target=runner.run, name="recurring", daemon=True)
     thread.start()
     logger.info(
@@ -95,8 +107,10 @@ class RecurringRunner:
         health: RedisHealth,
         stopping: threading.Event,
         entries: list[Entry],
+        quiet: Callable[[], bool] = never,
     ) -> None:
         self.client = client
+        self.quiet = quiet
         self.clock = clock
         self.health = health
         self.stopping = stopping
@@ -114,8 +128,14 @@ class RecurringRunner:
             on_bug=_log_bug,  # a bug must not silence every schedule of this worker for good
         )
 
-    def step(self) -> float:
-        """Claim what is due now; return how long to sleep before the next look."""
+    def step(self) -> float | None:
+        """Claim what is due now; return how long to sleep before the next look.
+
+        None (the thread ends) once the worker is quiet: it enqueues no more ticks.
+        """
+        if self.quiet():
+            logger.info("recurring: quiet, so this worker enqueues no more ticks")
+            return None
         wake_at = self.run_due(self.clock.now())
         delay = wake_at + WAKE_AFTER - self.clock.now()
         return min(max(delay, 0.0), MAX_SLEEP)

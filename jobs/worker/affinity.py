@@ -185,7 +185,8 @@ class Affinity:
         target = better_core(self.core, busy, ours)
         if target is None:
             return
-        logger.info(
+        # DEBUG: an idle machine's background noise moves a worker a dozen times an hour.
+        logger.debug(
             "threads moved from CPU %d (%.0f%% busy, %.0f%% of it ours) to CPU %d (%.0f%% busy)",
             self.core,
             100 * busy[self.core],

@@ -55,6 +55,12 @@ from jobs.worker.supply import JobSupply
 
 logger = logging.getLogger("jobs.worker")
 
+UNREACHABLE_HINT = (
+    "no Redis answers at %s: start one (`redis-server`; Debian: apt-get install redis-server; "
+    "Docker: docker run -p 6379:6379 redis:7; in the jobs repository: bin/ensure-redis) "
+    "or point JOBS['REDIS_URL'] at yours. Waiting for it; Ctrl-C stops."
+)
+
 
 @dataclass(frozen=True)
 class WorkerOptions:
@@ -121,7 +127,10 @@ class Launcher:
         self.install_signal_handlers()
         self._banner()
         self.restart.hold()  # from now until exit, the kernel vouches that we live
-        self._wait_for_redis()
+        if not self._wait_for_redis():  # stopped before Redis ever answered: nothing held
+            self.restart.release(remove=True)
+            logger.info("stopped before Redis answered; this worker held no job")
+            return 0
         self._announce()
         if self.affinity is not None:
             self.affinity.start()  # before the first thread: they inherit the pin
@@ -149,9 +158,21 @@ class Launcher:
             options.timeout,
         )
 
-    def _wait_for_redis(self) -> None:
-        redis_loop(
-            lambda: check_redis(self.client),
+    def _wait_for_redis(self) -> bool:
+        """Wait until Redis answers (True), saying once how to start one; False if stopped."""
+        hinted: list[bool] = []
+
+        def step() -> None:
+            try:
+                check_redis(self.client)
+            except redis.ConnectionError:
+                if not hinted:
+                    hinted.append(True)
+                    logger.warning(UNREACHABLE_HINT, mask_url(self.url))
+                raise
+
+        return redis_loop(
+            step,
             where="startup",
             health=self.health,
             stopping=self.stopping,
@@ -175,7 +196,9 @@ class Launcher:
     def _start_extras(self) -> None:
         """Start the recurring-jobs scheduler when JOBS["SCHEDULE"] has entries."""
         if self.options.settings.SCHEDULE:
-            start_recurring(self.client, self.clock, self.health, self.stopping)
+            start_recurring(
+                self.client, self.clock, self.health, self.stopping, lambda: self.heartbeat.quiet
+            )
 
     def _after_beat(self, signal_name: str | None) -> None:
         """Each beat also recovers dead workers' lists and puts back our own strays."""

@@ -10,3 +10,8 @@ class MoodConfig(AppConfig):
     label = "mood"
     verbose_name = "Daily Mood"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from project.mood import progress
+
+        progress.connect()  # the worker records each delivery's state for the thanks page

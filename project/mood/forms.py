@@ -2,10 +2,12 @@
 
 from django import forms
 
+# Plain words: an emoji shows as an empty box where no emoji font is installed. The form
+# draws a face for each from static/mood/faces/<value>.svg.
 MOODS = [
-    ("happy", "😀 Happy"),
-    ("ok", "🙂 OK"),
-    ("sad", "😢 Sad"),
+    ("happy", "Happy"),
+    ("ok", "OK"),
+    ("sad", "Sad"),
 ]
 
 

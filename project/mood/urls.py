@@ -8,4 +8,5 @@ app_name = "mood"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.mood_form, name="form"),
     path("thanks/<slug:jid>/", views.thanks, name="thanks"),
+    path("thanks/<slug:jid>/state.json", views.state, name="state"),
 ]

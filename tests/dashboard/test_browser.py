@@ -90,7 +90,7 @@ def test_log_in_retry_a_failed_job_and_watch_it_run(
     shot(page, "flow-1-retries-before")
 
     page.locator("td.jobs-row-actions button", has_text="Retry now").click()
-    expect(page.locator(".messagelist")).to_contain_text("1 job(s) sent to their queues")
+    expect(page.locator(".messagelist")).to_contain_text("1 job sent to its queue.")
     expect(page.locator('.jobs-nav [data-stat="retries"]')).to_have_text("0")
     expect(page.locator(".jobs-empty")).to_contain_text("No retries pending")
     assert redis_client.zcard("retry") == 0
@@ -200,7 +200,7 @@ def test_bulk_actions_ask_first_and_selection_enables_buttons(
         page.wait_for_timeout(300)
         assert redis_client.zcard("dead") == 3
         delete_all.click()  # accepted
-        expect(page.locator(".messagelist")).to_contain_text("3 job(s) deleted")
+        expect(page.locator(".messagelist")).to_contain_text("3 jobs deleted.")
         assert redis_client.zcard("dead") == 0
         assert asked == ["Delete every job in Dead? This cannot be undone."] * 2
         shot(page, "flow-3-dead-after-delete-all")

@@ -65,7 +65,7 @@ def test_clear_queue(staff_client: Client, r: redis.Redis) -> None:
     for _ in range(3):
         push(r, "low", job(queue="low"))
     response = staff_client.post("/admin/jobs/actions/queues/clear", {"queue": "low"}, follow=True)
-    assert "3 job(s) deleted" in response.content.decode()
+    assert "Cleared queue low: 3 jobs deleted." in response.content.decode()
     assert not r.exists("queue:low")
     assert not r.sismember("queues", "low")
 

@@ -73,7 +73,7 @@ def test_search(staff_client: Client, r: redis.Redis) -> None:
     body = staff_client.get("/admin/jobs/dead/?q=smtp").content.decode()
     assert "SMTP timeout" in body
     assert "KeyError" not in body
-    assert "1 job match" in body
+    assert "1 job matches" in body
 
 
 def test_detail_page(staff_client: Client, r: redis.Redis, app_redis: redis.Redis) -> None:
@@ -110,7 +110,7 @@ def test_retry_one_job_moves_it_to_its_queue(
         ACTION.format("retries"), {"action": "enqueue", "key": key}, follow=True
     )
     assert response.redirect_chain[-1][0] == "/admin/jobs/retries/"
-    assert "1 job(s) sent to their queues" in response.content.decode()
+    assert "1 job sent to its queue." in response.content.decode()
     assert r.zcard("retry") == 0
     assert r.llen("queue:mailers") == 1
 
@@ -136,7 +136,7 @@ def test_all_matching_actions(staff_client: Client, r: redis.Redis) -> None:
     response = staff_client.post(
         ACTION.format("dead"), {"action": "enqueue", "scope": "all", "q": "timeout"}, follow=True
     )
-    assert "10 job(s) sent to their queues" in response.content.decode()
+    assert "10 jobs sent to their queues." in response.content.decode()
     assert r.zcard("dead") == 20
     assert r.llen("queue:default") == 10
     staff_client.post(ACTION.format("dead"), {"action": "delete", "scope": "all", "q": ""})

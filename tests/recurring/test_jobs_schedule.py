@@ -64,8 +64,9 @@ def test_lists_entries_with_schedule_state_and_next_run(
     ]
     assert row(output, "often")[:2] == ["often", "no (dashboard)"]
     assert row(output, "often")[2] == "every 30 seconds"
-    assert row(output, "often")[5] == "2025-03-30 00:30:30 UTC (in 20 s)"
+    assert row(output, "often")[5] == "- (disabled)"  # no next run for a disabled entry
     assert row(output, "off")[1:3] == ["no", "every day at midnight"]
+    assert row(output, "off")[5] == "- (disabled)"
     assert row(output, "broken")[1] == "INVALID"
     assert "broken: invalid, never runs: cron '0 0 30 2 *' never matches a date" in output
 
@@ -80,12 +81,14 @@ def test_next_n_runs_and_last_run(redis_client: redis.Redis, use_schedule: UseSc
     assert row(output, "hourly")[-1] == "2025-03-29 13:00:00 CET enqueued"
     assert "hourly: next 3 runs (Europe/Berlin)" in output
     lines = output.splitlines()
-    start = lines.index("off: next 3 runs (UTC)")
+    start = lines.index("often: next 3 runs (UTC)")
     assert lines[start + 1 : start + 4] == [
-        "  2025-03-30 00:00:00 UTC",
-        "  2025-03-31 00:00:00 UTC",
-        "  2025-04-01 00:00:00 UTC",
+        "  2025-03-29 12:00:30 UTC",
+        "  2025-03-29 12:01:00 UTC",
+        "  2025-03-29 12:01:30 UTC",
     ]
+    assert "off: disabled, no next runs" in lines
+    assert "off: next 3 runs (UTC)" not in lines
 
 
 def test_without_redis_lists_the_settings_and_says_so(use_schedule: UseSchedule) -> None:

@@ -241,3 +241,24 @@ def test_an_entry_that_fails_leaves_the_others_running(
     assert pushed_ticks(redis_client, "good") == [T0]
     assert runner.due_at["bad"] == T0 + 0.01 + 60
     assert "recurring bad: failed" in caplog.text
+
+
+def test_a_quiet_worker_enqueues_no_more_ticks(
+    redis_client: redis.Redis, app_redis: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    quiet = threading.Event()
+    clock = FakeClock(T0 - 0.5)
+    runner = RecurringRunner(
+        app_redis, clock, RedisHealth("t"), threading.Event(), [every("1s")], quiet.is_set
+    )
+    clock.at = T0 + 0.01
+    assert runner.step() is not None
+    assert pushed_ticks(redis_client) == [T0]
+
+    quiet.set()
+    clock.at = T0 + 1.01
+    with caplog.at_level(logging.INFO, "jobs.recurring"):
+        assert runner.step() is None  # the thread's loop ends
+
+    assert pushed_ticks(redis_client) == [T0]
+    assert "quiet, so this worker enqueues no more ticks" in caplog.text

@@ -50,8 +50,8 @@ def run(client: redis.Redis, *args: Any) -> dict[str, Any]:
 
 
 def started(start_worker: WorkerFactory, pin: str = "1") -> Worker:
-    # One processor thread, so consecutive jobs run on the same thread.
-    worker = start_worker("-c", "1", "-q", "default", env={"JOBS_TEST_PIN_CPU": pin})
+    # One processor thread, so consecutive jobs run on the same thread; -v 2 logs the moves.
+    worker = start_worker("-c", "1", "-q", "default", "-v", "2", env={"JOBS_TEST_PIN_CPU": pin})
     worker.wait_ready()
     return worker
 
@@ -145,6 +145,25 @@ def test_a_system_that_refuses_pinning_leaves_threads_alone(
     affinity.settle(short=False)  # no-ops, no errors
     affinity.tick()
     assert sorted(os.sched_getaffinity(0)) == ALLOWED
+
+
+def test_a_move_is_logged_at_debug_not_info(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import jobs.worker.affinity as module
+
+    affinity = Affinity(frozenset({0, 1}))
+    affinity.core = 0
+    affinity._next_look = 0.0
+    affinity._last = (0.0, 0.0, {0: (0, 0), 1: (0, 0)})
+    monkeypatch.setattr(module, "_sample", lambda: (1.0, 0.5, {0: (100, 100), 1: (5, 100)}))
+    moved: list[int] = []
+    monkeypatch.setattr(affinity, "_move_all", moved.append)
+    with caplog.at_level(logging.DEBUG, logger="jobs.worker"):
+        affinity.tick()
+    assert moved == [1]
+    [record] = [r for r in caplog.records if "threads moved" in r.getMessage()]
+    assert record.levelno == logging.DEBUG
 
 
 def test_a_worker_moves_only_to_a_core_with_clearly_more_room() -> None:

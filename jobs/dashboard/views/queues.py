@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from jobs.api import Queue, summaries
 from jobs.api.queues import valid_name
@@ -83,10 +83,12 @@ class QueueActionView(ActionView):
         queue = Queue(self.client, form.cleaned_data["queue"])
         if action == "clear":
             count = queue.clear()
-            self.say(
-                _("Cleared queue %(name)s: %(count)d job(s) deleted.")
-                % {"name": queue.name, "count": count}
+            text = ngettext(
+                "Cleared queue %(name)s: %(count)d job deleted.",
+                "Cleared queue %(name)s: %(count)d jobs deleted.",
+                count,
             )
+            self.say(text % {"name": queue.name, "count": count})
             return self.back(reverse("jobs:queues"))
         if queue.delete(form.cleaned_data["job"]):
             self.say(_("Deleted the job from queue %(name)s.") % {"name": queue.name})

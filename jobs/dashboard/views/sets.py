@@ -8,21 +8,28 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import ngettext
 
 from jobs.api import Action, SortedJobSet
+from jobs.conf import get_settings
 from jobs.dashboard.converters import SetInfo
 from jobs.dashboard.forms import PER_PAGE_CHOICES, ListParams, Pager, SetActionForm
 from jobs.dashboard.views.base import ActionView, PageView
 from jobs.redis.connection import server_time
 from jobs.tasks.display import task_summary
 
-# What a message says was done to `count` jobs.
-DONE = {
-    Action.ENQUEUE: gettext_noop("%(count)d job(s) sent to their queues."),
-    Action.DELETE: gettext_noop("%(count)d job(s) deleted."),
-    Action.KILL: gettext_noop("%(count)d job(s) killed."),
-}
+
+def done_message(action: Action, count: int) -> str:
+    """ "1 job deleted." / "3 jobs deleted.": a whole sentence per action, for translators."""
+    if action is Action.ENQUEUE:
+        text = ngettext(
+            "%(count)d job sent to its queue.", "%(count)d jobs sent to their queues.", count
+        )
+    elif action is Action.DELETE:
+        text = ngettext("%(count)d job deleted.", "%(count)d jobs deleted.", count)
+    else:
+        text = ngettext("%(count)d job killed.", "%(count)d jobs killed.", count)
+    return text % {"count": count}
 
 
 class SortedSetView(PageView):
@@ -56,6 +63,7 @@ class JobView(PageView):
         self.title, self.tab = info.title, f"set:{info.slug}"
         records = SortedJobSet(self.client, info.key).find([kwargs["key"]])
         context: dict[str, Any] = {"info": info, "job": records[0] if records else None}
+        context["default_retry"] = get_settings().DEFAULT_RETRY  # what "retry": true means
         if not records:
             context["status"] = 404
         else:
@@ -81,13 +89,13 @@ class SetActionView(ActionView):
         now = server_time(self.client)
         if form.cleaned_data["scope"] == "all":
             result = target.apply_matching(action, form.cleaned_data["q"], now)
-            self.say(_(DONE[action]) % {"count": result.done})
+            self.say(done_message(action, result.done))
             if not result.finished:
                 self.say(_("More jobs match: run the action again for the rest."), messages.WARNING)
             return self.back(default)
         done = target.apply(action, target.find(form.keys), now)
         if done:
-            self.say(_(DONE[action]) % {"count": done})
+            self.say(done_message(action, done))
         else:
             self.say(
                 _("Nothing changed: choose jobs first (they may have moved on)."), messages.WARNING

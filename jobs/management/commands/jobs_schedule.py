@@ -62,6 +62,9 @@ class Command(BaseCommand):
             return
         if count < 2:
             return
+        if not entry.enabled:
+            self.stdout.write(f"\n{entry.name}: disabled, no next runs")
+            return
         self.stdout.write(f"\n{entry.name}: next {count} runs ({entry.time_zone})")
         for moment in control.upcoming(entry.name, count, now):
             self.stdout.write(f"  {_when(moment)}")
@@ -75,7 +78,9 @@ def _row(entry: control.RecurringEntry, now: float) -> tuple[str, ...]:
     else:
         enabled = "yes" if entry.enabled else "no"
     next_run = "-"
-    if entry.next_run is not None:
+    if not entry.enabled:
+        next_run = "- (disabled)"  # a disabled entry's ticks pass without a run
+    elif entry.next_run is not None:
         next_run = f"{_when(entry.next_run)} ({_in(entry.next_run.timestamp() - now)})"
     last_run = "never"
     if entry.last_run is not None:

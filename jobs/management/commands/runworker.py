@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jobs.conf import get_settings, settings_problems
 from jobs.queue_order import QueueConfigError, QueueOrder
-from jobs.worker import joblog
+from jobs.worker import joblog, reload
 from jobs.worker.launcher import Launcher, WorkerOptions
 from jobs.worker.swarm import Supervisor, swarm_size
 
@@ -55,6 +55,11 @@ class Command(BaseCommand):
             metavar="MB",
             help="restart gracefully a worker process whose RSS passes MB (implies --processes)",
         )
+        parser.add_argument(
+            "--reload",
+            action="store_true",
+            help="restart when a Python file changes (development, as runserver does)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         wrong = settings_problems()  # the checks report them too, unless --skip-checks
@@ -71,18 +76,28 @@ class Command(BaseCommand):
         timeout = (
             options["timeout"] if options["timeout"] is not None else settings.SHUTDOWN_TIMEOUT
         )
-        if options["processes"] is not None or options["max_memory"] is not None:
+        swarm = options["processes"] is not None or options["max_memory"] is not None
+        if swarm and options["reload"]:
+            raise CommandError("--reload runs one worker: leave out --processes and --max-memory")
+        if swarm:
             worker = WorkerOptions(concurrency, order, float(timeout), options["tag"], settings)
             run_swarm(worker, options["processes"], options["max_memory"], options["verbosity"])
         configure_logging(options["verbosity"])
+        if options["reload"] and not reload.in_child():
+            sys.exit(reload.supervise())  # runs this command again in a child, restarting it
         launcher = Launcher(
             WorkerOptions(concurrency, order, float(timeout), options["tag"], settings)
         )
+        watcher = reload.Watcher(launcher.stopping.set) if options["reload"] else None
+        if watcher is not None:
+            watcher.start()
         # Everything loaded so far (Django, the apps, the jobs) lives as long as the process:
         # keep it out of the collector's full passes, which otherwise walk it again and again.
         # (No gc.collect() first: start-up leaves a dozen cyclic objects, not worth 13 ms.)
         gc.freeze()
         code = launcher.run()
+        if watcher is not None:
+            code = watcher.exit_code(code)
         writer = joblog.installed()
         if writer is not None:
             writer.flush()

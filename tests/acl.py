@@ -77,6 +77,8 @@ COMMANDS: dict[str, str] = {
     "hget": "recurring entry state",
     "hmget": "dashboard: process info",
     "hgetall": "dashboard: running jobs; recurring state",
+    "hdel": "release a unique job's lock (only while that job owns it)",
+    "hincrby": "limiter counters (the Limits page)",
     # Strings and keys
     "get": "dashboard: stats",
     "mget": "dashboard: daily stats",

@@ -325,3 +325,6 @@ class LedgerRetryInJob(Job):
         if book.count("start", tag) == 1:
             raise Retry(in_=seconds)
         book.record("end", self.jid, tag)
+
+
+from tests.testapp import flow_jobs  # noqa: E402,F401  (registers the flow-control test jobs)

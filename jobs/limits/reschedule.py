@@ -4,7 +4,7 @@ The worker (jobs/worker/executor.py) turns OverLimit into a Completion whose wri
 add the job to `schedule` (and announce it to the pollers) in the round trip of its
 ack: the job is never in two places, nor lost. `retry_count` and the failure
 counters stay as they were; the payload counts its bounces in `overrated` (Sidekiq
-Enterprise's field), which widens the jitter so crowds of bounced jobs spread out.
+Enterprise's field), which widens the jitter (linearly) so crowds of bounced jobs spread out.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from jobs.redis import keys
 # Seconds: the shortest and longest a bounced job waits.
 LEAST_DELAY = 0.05
 MOST_DELAY = 300.0
-# The jitter's width after the first bounce; it doubles with each bounce, up to MOST_DELAY.
+# The jitter's width at the first bounce; it grows by as much with each bounce (as Sidekiq
+# Enterprise's linear backoff), up to MOST_DELAY.
 JITTER = 0.5
 
 
 def delay(retry_after: float, overrated: int, rand: float | None = None) -> float:
     """Seconds to wait: the limiter's hint plus a jitter that widens with each bounce."""
-    spread = min(MOST_DELAY, JITTER * (1 << min(max(0, overrated), 12)))
+    spread = min(MOST_DELAY, JITTER * (1 + max(0, overrated)))
     jitter = (random.random() if rand is None else rand) * spread
     return min(MOST_DELAY, max(LEAST_DELAY, retry_after) + jitter)
 

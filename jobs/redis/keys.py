@@ -75,6 +75,7 @@ def task_result(jid: str) -> str:
 
 # Flow control (jobs/unique.py, jobs/limits/, queue pause).
 PAUSED = PREFIX + "paused"  # set of paused queue names
+PAUSED_HINT = "paused"  # published on SCHEDULED when PAUSED changed: workers read it again
 LIMITS_SEEN = PREFIX + "limits:seen"  # zset: limiter name -> when last asked
 LIMITS_META = PREFIX + "limits:meta"  # hash: limiter name -> "kind n per"
 LIMITS_STATS = PREFIX + "limits:stats"  # hash: "<name>|yes" / "<name>|no" -> count

@@ -40,6 +40,7 @@ TABS: list[tuple[str, str, str, tuple[str, ...], str]] = [
     ("queues", "Queues", "jobs:queues", (), "enqueued"),
     *((f"set:{s.slug}", s.title, "jobs:set", (s.slug,), s.slug) for s in SETS.values()),
     ("recurring", "Recurring", "jobs:recurring", (), ""),
+    ("limits", "Limits", "jobs:limits", (), ""),
 ]
 
 

@@ -1,4 +1,5 @@
-"""The Queues page (size, latency), one queue's jobs (paged, searchable), delete and clear."""
+"""The Queues page (size, latency, paused), one queue's jobs (paged, searchable), delete,
+clear, pause and resume."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from jobs.api import Queue, summaries
-from jobs.api.queues import valid_name
+from jobs.api.queues import paused_names, valid_name
 from jobs.conf import get_settings
 from jobs.dashboard.forms import PER_PAGE_CHOICES, ListParams, Pager, QueueActionForm
 from jobs.dashboard.views.base import ActionView, PageView
@@ -26,7 +28,7 @@ class QueuesView(PageView):
     def page_context(self, **kwargs: Any) -> dict[str, Any]:
         client = self.client
         queues = summaries(client, server_time(client), get_settings().queue_names())
-        return {"queues": queues}
+        return {"queues": queues, "paused": paused_names(client)}
 
 
 class QueueView(PageView):
@@ -46,6 +48,7 @@ class QueueView(PageView):
         return {
             "queue": queue,
             "latency": queue.latency(server_time(self.client)),
+            "paused": queue.paused,
             "found": found,
             "pager": Pager(params.page, params.per_page, found.total),
             "params": params,
@@ -55,7 +58,7 @@ class QueueView(PageView):
 
 
 class QueueActionView(ActionView):
-    """Delete one job from a queue, or clear the queue."""
+    """Delete one job from a queue, clear, pause or resume the queue."""
 
     def post(self, request: HttpRequest, action: str) -> HttpResponseBase:
         form = QueueActionForm(request.POST)
@@ -63,6 +66,8 @@ class QueueActionView(ActionView):
             self.say("That is not a queue name.", level=messages.ERROR)
             return self.back(reverse("jobs:queues"))
         queue = Queue(self.client, form.cleaned_data["queue"])
+        if action in ("pause", "resume"):
+            return self.pause_or_resume(queue, action)
         if action == "clear":
             count = queue.clear()
             self.say(f"Cleared queue {queue.name}: {count} job(s) deleted.")
@@ -72,3 +77,15 @@ class QueueActionView(ActionView):
         else:
             self.say("That job is no longer in the queue (it may have run).", messages.WARNING)
         return self.back(reverse("jobs:queue", args=[queue.name]))
+
+    def pause_or_resume(self, queue: Queue, action: str) -> HttpResponseBase:
+        if action == "pause":
+            queue.pause()
+            self.say(
+                gettext("Paused queue %(name)s: no job of it starts until resumed.")
+                % {"name": queue.name}
+            )
+        else:
+            queue.resume()
+            self.say(gettext("Resumed queue %(name)s.") % {"name": queue.name})
+        return self.back(reverse("jobs:queues"))

@@ -18,3 +18,6 @@ class LatJob(Job):
 
     def perform(self, ts_us: int) -> None:
         mark_lat(ts_us)
+
+
+from bench.djangoapp import flow_jobs  # noqa: E402,F401  (bench/flow.py's jobs)

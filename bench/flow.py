@@ -81,8 +81,11 @@ def one_kind(client: redis.Redis, url: str, kind: str, n: int) -> dict[str, floa
     }
 
 
-def idle_load(client: redis.Redis, url: str, seconds: float, paused: int) -> float:
-    """Commands/s Redis runs for one idle worker reading q0..q10 with `paused` of them paused."""
+def idle_load(client: redis.Redis, url: str, seconds: float, paused: int) -> tuple[float, float]:
+    """(round trips/s, commands/s) of one idle worker reading q0..q10, `paused` of them paused.
+
+    Commands include those run inside Lua (the fetch script's LMOVE per queue tried).
+    """
     from jobs.api import Queue
 
     client.flushdb()
@@ -90,11 +93,11 @@ def idle_load(client: redis.Redis, url: str, seconds: float, paused: int) -> flo
         Queue(client, f"q{index}").pause()
     process = worker(url, 1, *(f"q{index}" for index in range(11)))
     time.sleep(5.0)  # start-up and recovery passes done
-    before = counters(client)[1]
+    before = counters(client)
     time.sleep(seconds)
-    calls = counters(client)[1] - before
+    after = counters(client)
     stop(process)
-    return calls / seconds
+    return (after[0] - before[0]) / seconds, (after[1] - before[1]) / seconds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,10 +130,11 @@ def main(argv: list[str] | None = None) -> int:
             f"| {kind} | {row['enqueue_per_s']:,.0f} | {row['enqueue_trips']:.2f} |"
             f" {row['jobs_per_s']:,.0f} | {row['trips']:.2f} | {row['commands']:.2f} |"
         )
-    print(
-        f"\nidle worker, 11 queues: {loads[0]:.1f} commands/s with 0 paused,"
-        f" {loads[10]:.1f} with 10 paused"
-    )
+    for paused, (trips, calls) in loads.items():
+        print(
+            f"\nidle worker -c 10 reading 11 queues, {paused} paused:"
+            f" {trips:.1f} round trips/s, {calls:.1f} commands/s"
+        )
     return 0
 
 

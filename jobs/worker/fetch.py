@@ -195,7 +195,7 @@ class Fetcher:
         if jobs and self.pauses.paused:
             held = [raw for raw in jobs if self._of_paused_queue(raw)]
             if held:
-                self.give_back(held)
+                self.give_back(held[::-1])  # the last taken first: their order is kept
                 return [raw for raw in jobs if raw not in held]
         return jobs
 

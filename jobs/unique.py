@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import re
 import time
@@ -34,6 +35,8 @@ from jobs.payload import Payload, dumps, number
 from jobs.redis import keys
 from jobs.redis.lane import thread_lane
 from jobs.redis.scripts import script
+
+logger = logging.getLogger("jobs.unique")
 
 UNTIL = ("success", "start")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
@@ -141,5 +144,11 @@ def with_release(completion: Completion, payload: dict[str, Any]) -> Completion:
 def release_now(client: redis.Redis, payload: dict[str, Any]) -> None:
     """Release the lock now (a `unique_until = "start"` job about to run)."""
     command = release_command(payload)
-    if command is not None:
+    if command is None:
+        return
+    try:
         thread_lane(client).call([command])
+    except redis.RedisError as exc:  # the job runs anyway; its lock expires with unique_for
+        logger.warning(
+            "could not release the uniqueness lock of jid=%s at start: %s", payload.get("jid"), exc
+        )

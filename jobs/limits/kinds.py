@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import redis
 
 from jobs.limits.base import Limiter, check_seconds
 from jobs.redis.lane import thread_lane
+
+logger = logging.getLogger("jobs.limits")
 
 # With no lease about to expire, a concurrent limiter suggests trying again after this.
 CONCURRENT_HINT = 0.5
@@ -27,7 +31,15 @@ class Concurrent(Limiter):
         return taken, min(retry_ms, int(CONCURRENT_HINT * 1000))
 
     def give_back(self, token: str) -> None:
-        thread_lane(self.client).call([("ZREM", self.key, token)])
+        try:
+            thread_lane(self.client).call([("ZREM", self.key, token)])
+        except redis.RedisError as exc:  # the block's work is done: do not fail it for this
+            logger.warning(
+                "could not give back a lease of %r (%s); it expires in %g s",
+                self.name,
+                exc,
+                self.seconds,
+            )
 
 
 class Window(Limiter):

@@ -47,8 +47,11 @@ class PauseWatch:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop watching; wake the fetchers waiting for a change (a stop should not wait)."""
         self._stopped.set()
         self._poked.set()
+        with self._changed:
+            self._changed.notify_all()
 
     def poke(self) -> None:
         """The paused set changed (a hint): read it now."""

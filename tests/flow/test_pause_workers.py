@@ -64,9 +64,10 @@ def test_no_job_starts_later_than_1_s_after_a_pause_until_resumed(
         redis_client.sadd("jobs:paused", "default")
     assert queue.paused
     before = len(starts(ledger, "o"))
-    # While paused: `default` fills up, `other` keeps running.
-    wait_for(lambda: redis_client.llen("queue:default") >= 100, 60, "default to fill up")
+    # While paused: `other` keeps running, and the pause lasts past the 1 s allowed.
     wait_for(lambda: len(starts(ledger, "o")) >= before + 50, 60, "other to keep running")
+    wait_for(lambda: time.time() > paused_at + 2.0, 10, "the pause to last 2 s")
+    assert redis_client.llen("queue:default") >= 20  # still enqueued to, not run
     resumed_at = time.time()
     queue.resume()
     assert not queue.paused

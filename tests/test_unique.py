@@ -148,3 +148,21 @@ def test_racing_enqueuers_in_many_processes_never_both_win(
     assert len(jobs) == 80
     assert len({tuple(job["args"]) for job in jobs}) == 80
     assert len(lock_keys(redis_client)) == 80
+
+
+def test_a_late_release_never_frees_a_newer_jobs_lock(redis_client: redis.Redis) -> None:
+    old = UniqueLedgerJob.set(unique_for=1)
+    first = old.perform_async(9)
+    assert first is not None
+    [key] = lock_keys(redis_client)
+    redis_client.delete(key)  # as if it expired while the first job still ran
+    second = UniqueLedgerJob.perform_async(9)
+    assert second is not None
+    [older, newer] = payloads(redis_client, "queue:default")[::-1]
+    assert older["jid"] == first
+    command = release_command(older)  # the first job finishes now
+    assert command is not None
+    redis_client.execute_command(*command)
+    assert redis_client.hkeys(key) == [second.encode()]  # the newer job's lock stays
+    redis_client.execute_command(*release_command(newer))  # type: ignore[misc]
+    assert redis_client.exists(key) == 0

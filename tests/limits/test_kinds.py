@@ -113,3 +113,15 @@ def test_bad_definitions_raise_at_once(make: object) -> None:
 def test_repr_names_the_limit() -> None:
     limiter: Limiter = window("crm", 100, per=60)
     assert repr(limiter) == "<Window 'crm' window 100 60>"
+
+
+def test_limiters_unused_for_a_week_are_forgotten(
+    app_redis: redis.Redis, redis_client: redis.Redis
+) -> None:
+    redis_client.zadd("jobs:limits:seen", {"user:gone": 1.0})  # last asked in 1970
+    redis_client.hset("jobs:limits:meta", "user:gone", "concurrent 1 30")
+    redis_client.hset("jobs:limits:stats", mapping={"user:gone|yes": 3, "user:gone|no": 1})
+    concurrent("user:here", 1, client=app_redis).take()  # as the app's user
+    assert redis_client.zrange("jobs:limits:seen", 0, -1) == [b"user:here"]
+    assert redis_client.hkeys("jobs:limits:meta") == [b"user:here"]
+    assert redis_client.hkeys("jobs:limits:stats") == [b"user:here|yes"]

@@ -10,6 +10,13 @@ local state = redis.call("hmget", KEYS[1], "tokens", "at")
 local tokens, at = tonumber(state[1]), tonumber(state[2])
 if tokens == nil or at == nil then tokens, at = n, now end
 tokens = math.min(n, tokens + math.max(0, now - at) * n / per)
+-- Forget limiters unused for a week (per-key names would pile up): 10 at most per ask.
+local stale = redis.call("zrangebyscore", KEYS[2], "-inf", now - 604800, "LIMIT", 0, 10)
+for _, old in ipairs(stale) do
+  redis.call("zrem", KEYS[2], old)
+  redis.call("hdel", KEYS[3], old)
+  redis.call("hdel", KEYS[4], old .. "|yes", old .. "|no")
+end
 redis.call("zadd", KEYS[2], now, ARGV[1])
 redis.call("hset", KEYS[3], ARGV[1], ARGV[2])
 local taken = 0

@@ -8,6 +8,13 @@ local t = redis.call("time")
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local n, ttl = tonumber(ARGV[3]), tonumber(ARGV[4])
 redis.call("zremrangebyscore", KEYS[1], "-inf", now)  -- leases of killed workers
+-- Forget limiters unused for a week (per-key names would pile up): 10 at most per ask.
+local stale = redis.call("zrangebyscore", KEYS[2], "-inf", now - 604800, "LIMIT", 0, 10)
+for _, old in ipairs(stale) do
+  redis.call("zrem", KEYS[2], old)
+  redis.call("hdel", KEYS[3], old)
+  redis.call("hdel", KEYS[4], old .. "|yes", old .. "|no")
+end
 redis.call("zadd", KEYS[2], now, ARGV[1])
 redis.call("hset", KEYS[3], ARGV[1], ARGV[2])
 if redis.call("zcard", KEYS[1]) < n then

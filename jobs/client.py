@@ -7,6 +7,8 @@
 3. Inside `transaction.atomic()` the push waits for the commit; a rollback drops it.
 4. A test mode (`jobs.testing`) may route the pushes of one thread to a `Backend`
    instead, before Redis is touched; other threads still push to Redis.
+5. Unique jobs (jobs/unique.py) take their lock in the script that pushes them;
+   a duplicate is not pushed, and enqueue() leaves it out of what it returns.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import redis
 from django.db import DEFAULT_DB_ALIAS, transaction
 from redis.exceptions import NoPermissionError
 
-from jobs import tracing
+from jobs import tracing, unique
 from jobs.exceptions import EnqueueError
 from jobs.payload import Payload, dumps
 from jobs.redis import durable, keys
@@ -76,13 +78,19 @@ def routed_to(backend: Backend) -> Iterator[Backend]:
         _thread.backend = previous
 
 
-def enqueue(payloads: list[Payload], *, at: float | None = None, on_commit: bool = True) -> None:
-    """Push `payloads` now, or after the current transaction commits when inside one."""
+def enqueue(
+    payloads: list[Payload], *, at: float | None = None, on_commit: bool = True
+) -> list[Payload] | None:
+    """Push `payloads` now, or after the current transaction commits when inside one.
+
+    Returns the payloads pushed (a unique job whose twin is pending is left out), or
+    None when the push waits for the commit.
+    """
     tracing.inject(payloads)  # the caller's trace continues into the jobs (OpenTelemetry)
     if on_commit and in_transaction():
         transaction.on_commit(lambda: _dispatch(payloads, at), using=DEFAULT_DB_ALIAS)
-    else:
-        _dispatch(payloads, at)
+        return None
+    return _dispatch(payloads, at)
 
 
 def in_transaction() -> bool:
@@ -94,19 +102,39 @@ def in_transaction() -> bool:
     return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
 
-def _dispatch(payloads: list[Payload], at: float | None) -> None:
+def _dispatch(payloads: list[Payload], at: float | None) -> list[Payload]:
     from jobs.signals import job_enqueued
 
     backend: Backend | None = getattr(_thread, "backend", None)
+    due = at if at is not None and at > time.time() else None
     if backend is not None:
         backend.push(payloads, at)
-    elif at is not None and at > time.time():
-        schedule_payloads(payloads, at)
+    elif payloads and unique.is_unique(payloads[0]):
+        payloads = _push_unique(payloads, due)
+    elif due is not None:
+        schedule_payloads(payloads, due)
     else:
         push_payloads(payloads)
     if job_enqueued.receivers:
         for payload in payloads:
             job_enqueued.send(sender=None, payload=payload)
+    return payloads
+
+
+def _push_unique(payloads: list[Payload], at: float | None) -> list[Payload]:
+    """Push the unique jobs whose lock is free; the ones pushed."""
+    client = get_redis()
+    try:
+        pushed, refused = unique.push(payloads, at, client)
+    except redis.RedisError as exc:
+        url = mask_url(_client_url(client))
+        raise EnqueueError(
+            f"could not enqueue {len(payloads)} {payloads[0].get('class', '?')} job(s) "
+            f"to Redis at {url}: {exc}"
+        ) from exc
+    if refused is not None:
+        _warn_unannounced(refused)
+    return [payload for payload, ok in zip(payloads, pushed, strict=True) if ok]
 
 
 def push_payloads(payloads: list[Payload], client: redis.Redis | None = None) -> None:

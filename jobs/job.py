@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from django.utils import timezone
 
-from jobs import registry
+from jobs import registry, unique
 from jobs.arguments import check_args
 from jobs.client import current_backend, enqueue
 from jobs.payload import Payload, new_jid, new_jids, number
@@ -21,7 +21,8 @@ RetryDecision = float | int | str | None
 
 # Copied into payloads as given.
 _EXTRA_KEYS = ("timeout", "backtrace", "tags", "retry_queue", "retry_for")
-_OPTION_KEYS = frozenset({"queue", "retry", *_EXTRA_KEYS})
+_UNIQUE_KEYS = ("unique_for", "unique_until")
+_OPTION_KEYS = frozenset({"queue", "retry", *_EXTRA_KEYS, *_UNIQUE_KEYS})
 
 
 class _TestJobs:
@@ -42,6 +43,10 @@ class Job:
     backtrace: ClassVar[bool | int] = False
     # Seconds after the first failure past which a failing job goes to dead (Sidekiq 7.1+).
     retry_for: ClassVar[float | None] = None
+    # Seconds while an identical job (class, args, queue) pending makes enqueues no-ops
+    # (jobs/unique.py); released on success ("success") or when the job starts ("start").
+    unique_for: ClassVar[float | None] = None
+    unique_until: ClassVar[str] = "success"
     # Set `abstract = True` on a base class that should not be registered itself.
     abstract: ClassVar[bool] = True
 
@@ -54,6 +59,7 @@ class Job:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        unique.check_options(cls.unique_for, cls.unique_until)  # a clear error at definition
         if not cls.__dict__.get("abstract", False):
             registry.register(cls)
 
@@ -72,27 +78,31 @@ class Job:
     # Enqueue API.
     @classmethod
     def set(cls, **options: Any) -> JobOptions:
-        """Options for one call: queue, retry, retry_for, retry_queue, timeout, backtrace, tags, on_commit."""
+        """Options for one call: queue, retry, retry_for, retry_queue, timeout, backtrace, tags,
+        unique_for, unique_until, on_commit."""
         return JobOptions(cls, options)
 
     @classmethod
-    def perform_async(cls, *args: Any) -> str:
-        """Queue the job now (after commit inside a transaction); return its jid."""
+    def perform_async(cls, *args: Any) -> str | None:
+        """Queue the job now (after commit inside a transaction); return its jid.
+
+        None: a unique job (`unique_for`) whose identical twin is pending; nothing was pushed.
+        """
         return _defaults(cls).perform_async(*args)
 
     @classmethod
-    def perform_in(cls, interval: float | timedelta, *args: Any) -> str:
+    def perform_in(cls, interval: float | timedelta, *args: Any) -> str | None:
         """Run the job after `interval` seconds (or a timedelta)."""
         return _defaults(cls).perform_in(interval, *args)
 
     @classmethod
-    def perform_at(cls, when: datetime | float, *args: Any) -> str:
+    def perform_at(cls, when: datetime | float, *args: Any) -> str | None:
         """Run the job at `when` (datetime, or epoch seconds)."""
         return _defaults(cls).perform_at(when, *args)
 
     @classmethod
-    def perform_bulk(cls, args_list: Iterable[Sequence[Any]]) -> list[str]:
-        """Queue one job per argument list in one round trip; return the jids."""
+    def perform_bulk(cls, args_list: Iterable[Sequence[Any]]) -> list[str | None]:
+        """Queue one job per argument list in one round trip; return the jids (None: skipped)."""
         return _defaults(cls).perform_bulk(args_list)
 
     # Test helpers (jobs.testing.fake()).
@@ -192,6 +202,9 @@ class JobOptions:
         if "retry_for" not in tail and cls.retry_for is not None:
             tail["retry_for"] = cls.retry_for
         self._head, self._name, self._tail = head, registry.job_name(cls), tail
+        self.unique_for = options.get("unique_for", cls.unique_for)
+        self.unique_until = options.get("unique_until", cls.unique_until)
+        unique.check_options(self.unique_for, self.unique_until)
 
     def set(self, **options: Any) -> JobOptions:
         """Add more options."""
@@ -210,24 +223,24 @@ class JobOptions:
         }
         if self._tail:
             payload.update(self._tail)
+        if self.unique_for:  # 0 and None: not unique
+            unique.stamp(payload, self.unique_for, self.unique_until)
         return payload
 
-    def perform_async(self, *args: Any) -> str:
+    def perform_async(self, *args: Any) -> str | None:
         payload = self.build(args, time.time())
-        enqueue([payload], on_commit=self.on_commit)
-        return str(payload["jid"])
+        return _jids([payload], enqueue([payload], on_commit=self.on_commit))[0]
 
-    def perform_in(self, interval: float | timedelta, *args: Any) -> str:
+    def perform_in(self, interval: float | timedelta, *args: Any) -> str | None:
         seconds = interval.total_seconds() if isinstance(interval, timedelta) else float(interval)
         return self.perform_at(time.time() + seconds, *args)
 
-    def perform_at(self, when: datetime | float, *args: Any) -> str:
+    def perform_at(self, when: datetime | float, *args: Any) -> str | None:
         at = _epoch(when)
         payload = self.build(args, time.time())
-        enqueue([payload], at=at, on_commit=self.on_commit)
-        return str(payload["jid"])
+        return _jids([payload], enqueue([payload], at=at, on_commit=self.on_commit))[0]
 
-    def perform_bulk(self, args_list: Iterable[Sequence[Any]]) -> list[str]:
+    def perform_bulk(self, args_list: Iterable[Sequence[Any]]) -> list[str | None]:
         now = time.time()
         items = list(args_list)
         jids = new_jids(len(items))
@@ -236,9 +249,17 @@ class JobOptions:
             if not isinstance(args, (list, tuple)):
                 raise TypeError(f"perform_bulk item {index} is {type(args).__name__}, not a list")
             payloads.append(self.build(args, now, jids[index]))
-        if payloads:
-            enqueue(payloads, on_commit=self.on_commit)
+        if not payloads:
+            return []
+        return _jids(payloads, enqueue(payloads, on_commit=self.on_commit))
+
+
+def _jids(payloads: list[Payload], pushed: list[Payload] | None) -> list[str | None]:
+    """Each payload's jid, None for one not pushed (None for `pushed`: all, after the commit)."""
+    if pushed is None or len(pushed) == len(payloads):
         return [str(p["jid"]) for p in payloads]
+    kept = {id(p) for p in pushed}
+    return [str(p["jid"]) if id(p) in kept else None for p in payloads]
 
 
 _default_options: dict[type[Job], JobOptions] = {}

@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, path, register_converter
 from jobs.dashboard.converters import JobKeyConverter, SetConverter
 from jobs.dashboard.views.busy import BusyView, SignalView
 from jobs.dashboard.views.job_metrics import JobMetricsView
+from jobs.dashboard.views.limits import LimitsView
 from jobs.dashboard.views.overview import IndexView, MetricsView, StatsJsonView
 from jobs.dashboard.views.queues import QueueActionView, QueuesView, QueueView
 from jobs.dashboard.views.recurring import RecurringActionView, RecurringView
@@ -29,6 +30,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("queues/<path:name>", QueueView.as_view(), name="queue"),
     path("recurring/", RecurringView.as_view(), name="recurring"),
     path("job-metrics/", JobMetricsView.as_view(), name="job_metrics"),
+    path("limits/", LimitsView.as_view(), name="limits"),
     path("<jobset:jobset>/", SortedSetView.as_view(), name="set"),
     path("<jobset:jobset>/groups/", FailureGroupsView.as_view(), name="set_groups"),
     path("<jobset:jobset>/<jobkey:key>", JobView.as_view(), name="job"),
@@ -41,6 +43,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
         QueueActionView.as_view(),
         {"action": "delete"},
         name="queue_delete",
+    ),
+    path(
+        "actions/queues/pause", QueueActionView.as_view(), {"action": "pause"}, name="queue_pause"
+    ),
+    path(
+        "actions/queues/resume",
+        QueueActionView.as_view(),
+        {"action": "resume"},
+        name="queue_resume",
     ),
     path("actions/<jobset:jobset>/", SetActionView.as_view(), name="set_action"),
     path("actions/<jobset:jobset>/group", GroupActionView.as_view(), name="set_group_action"),

@@ -78,7 +78,8 @@ COMMANDS: dict[str, str] = {
     "hget": "recurring entry state",
     "hmget": "dashboard: process info",
     "hgetall": "dashboard: running jobs; recurring state; metrics",
-    "hincrby": "per-class metrics, flushed with the heartbeat (jobs.metrics)",
+    "hdel": "release a unique job's lock (only while that job owns it)",
+    "hincrby": "per-class metrics, flushed with the heartbeat (jobs.metrics); limiter counters",
     "hlen": "dashboard: metrics hashes are measured before they are read",
     "bitfield": "per-class histograms in Sidekiq's metrics keys",
     # Strings and keys

@@ -38,3 +38,6 @@ class CpuJob(Job):
     def perform(self, i: int) -> None:
         spin(0.001)
         mark_done()
+
+
+from bench.djangoapp import flow_jobs  # noqa: E402,F401  (bench/flow.py's jobs)

@@ -104,10 +104,12 @@ def _enqueue(
     if wait is not None and wait_until is not None:
         raise TypeError("give wait= or wait_until=, not both")
     if wait is not None:
-        return options.perform_in(wait, *args)
-    if wait_until is not None:
-        return options.perform_at(wait_until, *args)
-    return options.perform_async(*args)
+        jid = options.perform_in(wait, *args)
+    elif wait_until is not None:
+        jid = options.perform_at(wait_until, *args)
+    else:
+        jid = options.perform_async(*args)
+    return jid or ""  # never "": mail jobs are not unique (jobs/unique.py)
 
 
 def enqueue_delivery(

@@ -71,3 +71,21 @@ def recurring(suffix: str) -> str:
 def task_result(jid: str) -> str:
     """Hash holding the result of the django.tasks task whose job id is `jid`."""
     return PREFIX + "task:" + jid
+
+
+# Flow control (jobs/unique.py, jobs/limits/, queue pause).
+PAUSED = PREFIX + "paused"  # set of paused queue names
+PAUSED_HINT = "paused"  # published on SCHEDULED when PAUSED changed: workers read it again
+LIMITS_SEEN = PREFIX + "limits:seen"  # zset: limiter name -> when last asked
+LIMITS_META = PREFIX + "limits:meta"  # hash: limiter name -> "kind n per"
+LIMITS_STATS = PREFIX + "limits:stats"  # hash: "<name>|yes" / "<name>|no" -> count
+
+
+def unique(digest: str) -> str:
+    """Uniqueness lock of the jobs whose identity hashes to `digest` (one field: the owner's jid)."""
+    return PREFIX + "unique:" + digest
+
+
+def limit(kind: str, name: str) -> str:
+    """The state of limiter `name` of `kind` (a sorted set of leases or entries, or a hash)."""
+    return f"{PREFIX}limit:{kind}:{name}"

@@ -24,10 +24,14 @@ from jobs.exceptions import Discard, InvalidPayload, JobTimeout, Retry
 from jobs.execution import perform, resolve, timeout_of
 from jobs.execution import prepare as prepare_run
 from jobs.job import Job
+from jobs.limits.base import OverLimit
+from jobs.limits.reschedule import rescheduled
 from jobs.moves import unreadable_record
 from jobs.payload import JobPayload, Payload, display_name, dumps, loads
+from jobs.redis.connection import get_redis
 from jobs.retry import decide, record_failure
 from jobs.runtime.clock import Clock
+from jobs.unique import release_now, releases_at_start, with_release
 from jobs.worker import joblog
 from jobs.worker.stats import Counters
 
@@ -65,7 +69,23 @@ class Executor:
     prepare = staticmethod(prepare_run)
 
     def run(self, raw: bytes, payload: JobPayload, job: Job) -> Completion:
-        """Run the job once and return its completion."""
+        """Run the job once; its completion, with the writes of flow control.
+
+        Over a limit (jobs.limits): back to the schedule set, neither failed nor a
+        retry. A unique job's lock (jobs.unique) is released with its ack.
+        """
+        unique = "unique_digest" in payload
+        if unique and releases_at_start(payload):
+            release_now(get_redis(), payload)
+        try:
+            completion = self._run(raw, payload, job)
+        except OverLimit as exc:
+            take_writes()  # the job did not finish: what it asked to write goes with it
+            logger.info("%s jid=%s over limit: %s", payload.display_name, job.jid, exc)
+            return rescheduled(raw, payload, exc, self.clock.now())
+        return with_release(completion, payload) if unique else completion
+
+    def _run(self, raw: bytes, payload: JobPayload, job: Job) -> Completion:
         cls = type(job)
         started = time.perf_counter()
         try:
@@ -79,6 +99,8 @@ class Executor:
             if signals.job_discarded.receivers:
                 signals.job_discarded.send(sender=cls, payload=payload, exception=exc)
             return Completion(raw, writes=take_writes())
+        except OverLimit:
+            raise
         except Exception as exc:
             return self.failed(raw, job, payload, exc, time.perf_counter() - started)
         finally:

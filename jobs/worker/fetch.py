@@ -11,12 +11,15 @@ A part of the job supply (supply.py), which decides when to fetch and how many.
 2. Idle: with one queue the threads wait in BLMOVE themselves; with several, one
    blocker thread per queue waits in BLMOVE on its own connection, so a job
    pushed to any queue starts at once (see buffer.py).
+3. Paused queues (pauses.py) are left out of every fetch; a job of a queue paused
+   meanwhile (fetched by a blocker, or waiting in the buffer) goes back, unstarted.
 A job is always in a queue or in our in-progress list, never only in this
 process's memory: a kill -9 at any instant loses nothing.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from functools import partial
@@ -34,6 +37,7 @@ from jobs.redis.lane import Lane, thread_lane
 from jobs.redis.scripts import script
 from jobs.runtime.health import Backoff, RedisHealth
 from jobs.worker.buffer import WorkBuffer
+from jobs.worker.pauses import PauseWatch
 
 logger = logging.getLogger("jobs.worker")
 
@@ -63,6 +67,7 @@ class Fetcher:
         self.health = health
         self.fetching = threading.Event()
         self._stopped = threading.Event()  # set by quiet(): cuts backoff sleeps short
+        self.pauses = PauseWatch(client, order.names)
         self._script = script(client, "fetch")
         self._sha: str = self._script.sha
         self._single_queue = keys.queue(order.names[0]) if len(order.names) == 1 else None
@@ -89,6 +94,7 @@ class Fetcher:
         """Stop taking new jobs (TSTP, or the first step of a stop)."""
         self.fetching.clear()
         self._stopped.set()
+        self.pauses.stop()
         self.buffer.close()
         # Cut idle blockers out of BLMOVE now rather than after its 2 s timeout: a stop
         # should not wait on them. A job Redis moved just before still sits in our
@@ -107,6 +113,9 @@ class Fetcher:
         wake-up sooner. Raises RedisError (also when quiet() cuts the wait short).
         """
         if self._single_queue is None or not self.fetching.is_set():
+            return None
+        if self.pauses.paused:
+            self.pauses.wait_for_change(BLOCK_TIMEOUT)
             return None
         lane = self._lane()
         with self._blocking_lock:
@@ -136,13 +145,13 @@ class Fetcher:
         not be written (sending an LREM again is harmless) and a fetched job may sit in
         our list unseen (reconcile.py).
         """
-        fetch = self.fetching.is_set()
+        fetching = self._fetch_commands(want) if self.fetching.is_set() else []
+        fetch = bool(fetching)  # not when quiet, nor when every queue is paused
         if writes:
             acks = [*writes, *acks]
         count = len(acks)
         commands = acks  # a list made for this call: extended in place
-        if fetch:
-            commands += self._fetch_commands(want)
+        commands += fetching
         if not commands:
             return []
         lane = self._lane()
@@ -163,9 +172,16 @@ class Fetcher:
         return self.keep(jobs)
 
     def _fetch_commands(self, want: int) -> list[Command]:
+        paused = self.pauses.paused
         if self._single_queue is not None:
+            if paused:
+                return []
             return [("LMOVE", self._single_queue, self.inprogress, "RIGHT", "LEFT")] * want
         queue_keys = self.order.keys()
+        if paused:
+            queue_keys = [key for key in queue_keys if key[6:] not in paused]  # "queue:<name>"
+            if not queue_keys:
+                return []
         return [("EVALSHA", self._sha, 1 + len(queue_keys), self.inprogress, *queue_keys, want)]
 
     def _lane(self) -> Lane:
@@ -176,7 +192,20 @@ class Fetcher:
         if jobs and not self.fetching.is_set():
             self.give_back(jobs)
             return []
+        if jobs and self.pauses.paused:
+            held = [raw for raw in jobs if self._of_paused_queue(raw)]
+            if held:
+                self.give_back(held[::-1])  # the last taken first: their order is kept
+                return [raw for raw in jobs if raw not in held]
         return jobs
+
+    def _of_paused_queue(self, raw: bytes) -> bool:
+        """Whether `raw` (fetched, not started) belongs to a queue paused since."""
+        try:
+            queue = json.loads(raw).get("queue", "default")
+        except (ValueError, AttributeError):
+            return False  # unreadable: the executor parks it in dead, as always
+        return isinstance(queue, str) and self.pauses.is_paused(queue)
 
     def keep_one(self, job: bytes | None) -> bytes | None:
         """The same for one job (or none)."""
@@ -202,6 +231,9 @@ class Fetcher:
         backoff = Backoff()
         try:
             while self.fetching.is_set():
+                if self.pauses.is_paused(queue):
+                    self.pauses.wait_for_change(1.0)
+                    continue
                 if not self.buffer.wait_for_idle(1.0) or not self.fetching.is_set():
                     continue
                 try:

@@ -14,6 +14,8 @@
 4. Outages: the connection is dropped and made again by the shared loop
    (jobs.runtime.loop); after each (re)subscription the poller is told to look at
    once, since announcements made while nobody listened are lost.
+5. `paused` (a queue was paused or resumed: jobs.api.queues) calls `on_paused`,
+   which makes the worker read the paused set now (jobs/worker/pauses.py).
 Messages are untrusted: anything but a finite number is ignored.
 """
 
@@ -24,6 +26,7 @@ import logging
 import math
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -38,6 +41,7 @@ from jobs.worker.wakeup import WakeUp
 
 logger = logging.getLogger("jobs.worker")
 
+PAUSED_HINT = keys.PAUSED_HINT.encode()
 # How long one read blocks before the loop looks at the stop flag again.
 LISTEN_SLICE = 1.0
 
@@ -86,11 +90,17 @@ class HintsListener:
     """A thread that tells the poller's alarm every due time announced on `jobs:scheduled`."""
 
     def __init__(
-        self, client: redis.Redis, wakeup: WakeUp, health: RedisHealth, stop: threading.Event
+        self,
+        client: redis.Redis,
+        wakeup: WakeUp,
+        health: RedisHealth,
+        stop: threading.Event,
+        on_paused: Callable[[], None] | None = None,
     ) -> None:
         self.client = listener_client(client)
         self.db = int(client.connection_pool.connection_kwargs.get("db") or 0)
         self.wakeup = wakeup
+        self.on_paused = on_paused
         self.health = health
         self.stop = stop
         self._pubsub: PubSub | None = None
@@ -149,6 +159,10 @@ class HintsListener:
         return 0.0
 
     def _heard(self, data: object) -> None:
+        if data == PAUSED_HINT:
+            if self.on_paused is not None:
+                self.on_paused()
+            return
         at = due_time(data)
         if at is not None:
             self.wakeup.tell(at)

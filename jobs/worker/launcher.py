@@ -89,7 +89,13 @@ class Launcher:
         self.poller = Poller(
             self.client, self.clock, self.health, settings.POLL_INTERVAL, self.stopping
         )
-        self.hints = HintsListener(self.client, self.poller.wakeup, self.health, self.stopping)
+        self.hints = HintsListener(
+            self.client,
+            self.poller.wakeup,
+            self.health,
+            self.stopping,
+            on_paused=self.supply.fetcher.pauses.poke,
+        )
         info = process_info(self.identity, options.tag, options.concurrency, options.queues)
         if options.supervisor:
             info["supervisor"] = options.supervisor

@@ -128,6 +128,7 @@ class JobSupply:
 
     def start(self) -> None:
         self.acker.start()
+        self.fetcher.pauses.start()  # paused queues known before the first fetch
         self.fetcher.start()
 
     def hand(self) -> Hand:

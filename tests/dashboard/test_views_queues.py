@@ -89,3 +89,25 @@ def test_unknown_queue_is_a_404_but_a_known_empty_one_is_a_page(
     push(r, "stray", job(queue="stray"))
     r.srem("queues", "stray")  # jobs in a list the set lost: still shown
     assert staff_client.get("/admin/jobs/queues/stray").status_code == 200
+
+
+def test_pause_and_resume_buttons(staff_client: Client, r: redis.Redis) -> None:
+    push(r, "mailers", job(queue="mailers"))
+    page = staff_client.get("/admin/jobs/queues/").content.decode()
+    assert 'action="/admin/jobs/actions/queues/pause"' in page
+    response = staff_client.post(
+        "/admin/jobs/actions/queues/pause", {"queue": "mailers"}, follow=True
+    )
+    assert "Paused queue mailers" in response.content.decode()
+    assert r.smembers("jobs:paused") == {b"mailers"}
+    page = staff_client.get("/admin/jobs/queues/").content.decode()
+    assert 'action="/admin/jobs/actions/queues/resume"' in page
+    assert "paused" in staff_client.get("/admin/jobs/queues/mailers").content.decode()
+    staff_client.post("/admin/jobs/actions/queues/resume", {"queue": "mailers"})
+    assert r.smembers("jobs:paused") == set()
+
+
+def test_pause_refuses_a_bad_queue_name(staff_client: Client, r: redis.Redis) -> None:
+    response = staff_client.post("/admin/jobs/actions/queues/pause", {"queue": ""}, follow=True)
+    assert "not a queue name" in response.content.decode()
+    assert r.exists("jobs:paused") == 0

@@ -95,12 +95,15 @@ READS: dict[str, tuple[str, ...]] = {
     "queue": LIST,
     "recurring": (),
     "job_metrics": ("hours",),
+    "limits": (),
     "set": LIST,
     "set_groups": (),
     "job": (),
     "busy_signal": ("identity", "next", "signal"),
     "queue_clear": ("job", "next", "queue"),
     "queue_delete": ("job", "next", "queue"),
+    "queue_pause": ("job", "next", "queue"),
+    "queue_resume": ("job", "next", "queue"),
     "set_action": ("action", "key", "next", "q", "scope"),
     "set_group_action": ("action", "group", "next"),
     "recurring_enqueue": ("name", "next"),
@@ -190,6 +193,7 @@ def seed_plain(r: redis.Redis, app: redis.Redis, settings: Any, size: int = 3) -
         push(r, "default", payload)
         world.queue_jids.append(payload["jid"])
     push(r, LEAK, job(queue=LEAK))
+    r.sadd("jobs:paused", LEAK)  # a paused queue (the Resume button's)
     for slug, key in SET_KEYS.items():
         for i in range(size):
             add(r, key, failed(args=[LEAK, i], error_message=f"{LEAK} boom"), now + 3600 + i)
@@ -237,6 +241,8 @@ FORMS: dict[str, Callable[[World], list[Form]]] = {
     ],
     "queue_clear": lambda w: [({}, {"queue": "default", **NEXT})],
     "queue_delete": lambda w: [({}, {"queue": "default", "job": w.queue_jids[0], **NEXT})],
+    "queue_pause": lambda w: [({}, {"queue": "default", **NEXT})],
+    "queue_resume": lambda w: [({}, {"queue": LEAK, **NEXT})],
     "set_action": set_forms,
     "set_group_action": group_forms,
     "recurring_enqueue": lambda w: [({}, {"name": "on", **NEXT})],

@@ -353,3 +353,6 @@ class HogJob(Job):
         client.rpush("ledger:started", self.jid)
         time.sleep(seconds)
         client.rpush("ledger:finished", self.jid)
+
+
+from tests.testapp import flow_jobs  # noqa: E402,F401  (registers the flow-control test jobs)

@@ -43,6 +43,7 @@ TABS: list[tuple[str, str, str, tuple[str, ...], str]] = [
     *((f"set:{s.slug}", s.title, "jobs:set", (s.slug,), s.slug) for s in SETS.values()),
     ("recurring", gettext_noop("Recurring"), "jobs:recurring", (), ""),
     ("metrics", gettext_noop("Metrics"), "jobs:job_metrics", (), ""),
+    ("limits", gettext_noop("Limits"), "jobs:limits", (), ""),
 ]
 
 

@@ -1,4 +1,5 @@
-"""The Queues page (size, latency), one queue's jobs (paged, searchable), delete and clear.
+"""The Queues page (size, latency, paused), one queue's jobs (paged, searchable), delete,
+clear, pause and resume.
 
 A queue page exists for a queue Redis knows (in the `queues` set, or holding jobs) or
 the settings name; any other name is a 404, never an empty queue "keeping up".
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from jobs.api import Queue, summaries
-from jobs.api.queues import valid_name
+from jobs.api.queues import paused_names, valid_name
 from jobs.conf import get_settings
 from jobs.dashboard.forms import PER_PAGE_CHOICES, ListParams, Pager, QueueActionForm
 from jobs.dashboard.views.base import ActionView, PageView
@@ -34,7 +35,7 @@ class QueuesView(PageView):
     def page_context(self, **kwargs: Any) -> dict[str, Any]:
         client = self.client
         queues = summaries(client, server_time(client), get_settings().queue_names())
-        return {"queues": queues}
+        return {"queues": queues, "paused": paused_names(client)}
 
 
 class QueueView(PageView):
@@ -57,6 +58,7 @@ class QueueView(PageView):
             "queue": queue,
             "size": queue.size(),
             "latency": queue.latency(server_time(self.client)),
+            "paused": queue.paused,
             "found": found,
             "pager": Pager(params.page, params.per_page, found.total),
             "params": params,
@@ -73,7 +75,7 @@ def known(client: redis.Redis, queue: Queue) -> bool:
 
 
 class QueueActionView(ActionView):
-    """Delete one job from a queue, or clear the queue."""
+    """Delete one job from a queue, clear, pause or resume the queue."""
 
     def post(self, request: HttpRequest, action: str) -> HttpResponseBase:
         form = QueueActionForm(request.POST)
@@ -81,6 +83,8 @@ class QueueActionView(ActionView):
             self.say(_("That is not a queue name."), level=messages.ERROR)
             return self.back(reverse("jobs:queues"))
         queue = Queue(self.client, form.cleaned_data["queue"])
+        if action in ("pause", "resume"):
+            return self.pause_or_resume(queue, action)
         if action == "clear":
             count = queue.clear()
             text = ngettext(
@@ -97,3 +101,15 @@ class QueueActionView(ActionView):
         if not known(self.client, queue):  # its page would be a 404 now
             return self.back(reverse("jobs:queues"))
         return self.back(reverse("jobs:queue", args=[queue.name]))
+
+    def pause_or_resume(self, queue: Queue, action: str) -> HttpResponseBase:
+        if action == "pause":
+            queue.pause()
+            self.say(
+                _("Paused queue %(name)s: no job of it starts until resumed.")
+                % {"name": queue.name}
+            )
+        else:
+            queue.resume()
+            self.say(_("Resumed queue %(name)s.") % {"name": queue.name})
+        return self.back(reverse("jobs:queues"))

@@ -229,7 +229,7 @@ def test_positional_secret_of_a_registered_job_is_redacted_on_list_and_job_pages
     body = staff_client.get("/admin/jobs/retries/").content.decode()
     assert "[redacted]" in body
     assert "tok-SECRET" not in body
-    link = re.search(r'href="(/admin/jobs/retries/[^"]+)"', body)
+    link = re.search(r'href="(/admin/jobs/retries/[0-9][^"]+)"', body)
     assert link is not None
     detail = staff_client.get(link.group(1)).content.decode()
     assert "Full payload" in detail

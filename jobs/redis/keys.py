@@ -21,6 +21,8 @@ PREFIX = "jobs:"
 WORKERS = PREFIX + "workers"  # set of identities that own an in-progress list
 # Pub/sub channel: a job was added to `schedule` or `retry`; the message is its due time.
 SCHEDULED = PREFIX + "scheduled"
+# Sorted set of the jids with a history (jobs/history.py), score = when the last run ended.
+HISTORY = PREFIX + "history"
 
 
 def queue(name: str) -> str:
@@ -71,3 +73,8 @@ def recurring(suffix: str) -> str:
 def task_result(jid: str) -> str:
     """Hash holding the result of the django.tasks task whose job id is `jid`."""
     return PREFIX + "task:" + jid
+
+
+def history(jid: str) -> str:
+    """Hash of one job's history: its payload and one field per run (jobs/history.py)."""
+    return PREFIX + "history:" + jid

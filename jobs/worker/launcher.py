@@ -32,6 +32,8 @@ import redis
 
 from jobs import __version__
 from jobs.conf import JobsSettings
+from jobs.history import HistoryWriter
+from jobs.history import trim as trim_history
 from jobs.queue_order import QueueOrder
 from jobs.recurring.runner import start_recurring
 from jobs.redis import keys
@@ -79,7 +81,8 @@ class Launcher:
         self.clock = Clock()
         self.counters = Counters()
         self.supply = JobSupply(self.client, self.url, self.identity, options.queues, self.health)
-        executor = Executor(settings, self.counters, self.clock)
+        history = HistoryWriter(self.identity, settings.HISTORY_TTL, settings.HISTORY_SIZE)
+        executor = Executor(settings, self.counters, self.clock, history)
         self.affinity = Affinity.for_process(settings.PIN_CPU)
         self.manager = Manager(options.concurrency, self.supply, executor, self.affinity)
         self.stopping = threading.Event()
@@ -174,6 +177,8 @@ class Launcher:
         now = self.clock.now()
         self._recover(now)
         self.reconciler.check(now)
+        settings = self.options.settings
+        trim_history(self.client, now, settings.HISTORY_TTL, settings.HISTORY_SIZE)
         self.restart.touch()
         if signal_name:
             self._remote_signal(signal_name)

@@ -25,7 +25,7 @@ from typing import Any, cast
 import redis
 
 from jobs.completion import Command
-from jobs.payload import number, read_retry_count, whole
+from jobs.payload import number, read_retry_count
 from jobs.redis import keys
 
 PAYLOAD_MAX = 4096  # bytes of a payload kept whole; a bigger one is kept without its args
@@ -147,8 +147,7 @@ def read(client: redis.Redis, jid: str) -> Past | None:
     payload, last, *values = cast(list[Any], client.hmget(key, ["payload", "last", *first]))
     if payload is None and last is None:
         return None
-    total = whole(_text(last)) or 0
-    total = max(0, min(total, 1_000_000))
+    total = _count(last)
     numbers = list(range(1, READ_RUNS + 1))
     if total > READ_RUNS:  # the first runs and the latest ones
         half = READ_RUNS // 2
@@ -159,8 +158,10 @@ def read(client: redis.Redis, jid: str) -> Past | None:
     return Past(payload if isinstance(payload, bytes) else None, runs, total)
 
 
-def _text(value: object) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else ""
+def _count(value: object) -> int:
+    """The `last` field: a run number up to 1,000,000 (0 when it is anything else)."""
+    text = value.decode("ascii", "replace") if isinstance(value, bytes) else ""
+    return int(text) if text.isdigit() and len(text) <= 7 and int(text) <= 1_000_000 else 0
 
 
 def _run(n: int, value: bytes) -> Run:

@@ -29,7 +29,8 @@ def caught(depth: int) -> BaseException:
 def test_lines_read_as_python_prints_them_without_the_message() -> None:
     lines = capture(caught(2))
     assert lines[0] == HEADING
-    assert lines[1].startswith('  File "') and lines[1].endswith(", in caught")
+    assert lines[1].startswith('  File "')
+    assert lines[1].endswith(", in caught")
     assert lines[2] == "    nested(depth)"
     assert lines[-2].endswith(", in nested")
     assert lines[-1] == '    raise KeyError("secret <b>message</b>")'  # source, not message
@@ -53,7 +54,8 @@ def test_text_is_bounded_in_characters(monkeypatch: pytest.MonkeyPatch) -> None:
     lines = capture(caught(100), frames=100)
     assert sum(len(line) + 1 for line in lines) <= 600 + 100
     assert any("line(s) left out" in line for line in lines)
-    assert lines[0] == HEADING and lines[-1].startswith("    raise KeyError")
+    assert lines[0] == HEADING
+    assert lines[-1].startswith("    raise KeyError")
 
 
 def test_a_chain_prints_its_cause_first() -> None:

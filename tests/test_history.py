@@ -1,0 +1,168 @@
+"""jobs/history.py and jobs/api/find.py against real Redis and real workers."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import redis
+
+from jobs import history
+from jobs.api import find
+from jobs.backtrace import HEADING, decode
+from jobs.redis import keys
+from tests.conftest import WorkerFactory
+from tests.helpers import payloads, wait_for
+from tests.testapp.jobs import DiscardJob, FailSlowlyJob, RecordJob, SlowJob
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_succeeded_job_is_found_with_its_duration_and_worker(
+    redis_client: redis.Redis, app_redis: redis.Redis, start_worker: WorkerFactory
+) -> None:
+    jid = RecordJob.perform_async("kept")
+    queued = find(app_redis, jid)
+    assert queued is not None
+    assert queued.state == "enqueued"
+    assert queued.where == "default"
+    worker = start_worker("-c", "2")
+    identity = worker.wait_ready()
+    wait_for(lambda: redis_client.llen("ledger:runs") == 1, 20, what="the run")
+    found = wait_for(lambda: find(app_redis, jid), 10, what="the history")
+    assert found.state == "succeeded"
+    assert found.args == ["kept"]
+    [run] = found.runs
+    assert run.worker == identity
+    assert run.state == "succeeded"
+    assert run.took is not None
+    assert 0 <= run.took < 10
+    assert run.started is not None
+    assert abs(run.started - time.time()) < 60
+    assert 0 < redis_client.ttl(keys.history(jid)) <= 86_400
+    assert worker.stop() == 0
+
+
+def test_a_retried_failure_keeps_its_traceback_and_every_run(
+    redis_client: redis.Redis, app_redis: redis.Redis, start_worker: WorkerFactory
+) -> None:
+    jid = FailSlowlyJob.perform_async(2)  # fails twice (0.5 s in retry each time), then succeeds
+    worker = start_worker("-c", "2")
+    worker.wait_ready()
+    wait_for(lambda: redis_client.zcard("retry") == 1, 20, what="the retry entry")
+    [record] = payloads(redis_client, "retry")
+    lines = decode(record["error_backtrace"])
+    assert lines[0] == HEADING
+    assert any("tests/testapp/jobs.py" in line and "in perform" in line for line in lines)
+    assert 'raise ValueError(f"failure {run} of {times}")' in lines[-1]
+    wait_for(lambda: redis_client.llen("ledger:runs") == 1, 30, what="the last run")
+    found = wait_for(lambda: find(app_redis, jid), 10, what="the history")
+    assert [run.state for run in found.runs] == ["retry", "retry", "succeeded"]
+    assert [run.number for run in found.runs] == [1, 2, 3]
+    assert found.runs[0].error == "ValueError: failure 1 of 2"
+    assert found.runs[1].error == "ValueError: failure 2 of 2"
+    assert all(run.score is not None for run in found.runs[:2])
+    log = worker.log()
+    assert log.count("Traceback (most recent call last)") == 1  # the first failure only
+    assert "failure 2 of 2; retry 2" in log
+    assert worker.stop() == 0
+
+
+def test_states_while_scheduled_running_in_retry_and_discarded(
+    redis_client: redis.Redis, app_redis: redis.Redis, start_worker: WorkerFactory
+) -> None:
+    later = RecordJob.perform_in(3600, "later")
+    assert find(app_redis, later).state == "scheduled"  # type: ignore[union-attr]
+    slow = SlowJob.perform_async(30, "slow")
+    discarded = DiscardJob.perform_async()
+    failing = FailSlowlyJob.set(retry=1).perform_async(5)
+    worker = start_worker("-c", "3")
+    identity = worker.wait_ready()
+    running = wait_for(
+        lambda: (f := find(app_redis, slow)) is not None and f.state == "running" and f,
+        20,
+        what="the slow job running",
+    )
+    assert running.where == identity
+    gone = wait_for(
+        lambda: (f := find(app_redis, discarded)) is not None and f.state == "discarded" and f,
+        20,
+        what="the discarded job",
+    )
+    assert gone.runs[0].state == "discarded"
+    dead = wait_for(
+        lambda: (f := find(app_redis, failing)) is not None and f.state == "dead" and f,
+        30,
+        what="the failing job dead",
+    )
+    assert [run.state for run in dead.runs] == ["retry", "dead"]
+    assert dead.backtrace[0] == HEADING
+    assert find(app_redis, "0" * 24) is None
+    assert find(app_redis, "../etc/passwd") is None
+    worker.kill()
+
+
+def test_history_off_writes_nothing(redis_client: redis.Redis, start_worker: WorkerFactory) -> None:
+    jid = RecordJob.perform_async("unrecorded")
+    worker = start_worker("-c", "1", settings="tests.worker.settings_no_history")
+    worker.wait_ready()
+    wait_for(lambda: redis_client.llen("ledger:runs") == 1, 20, what="the run")
+    assert worker.stop() == 0
+    assert not redis_client.exists(keys.history(jid), keys.HISTORY)
+
+
+def test_trim_keeps_the_ttl_and_the_size(
+    redis_client: redis.Redis, app_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(history, "TRIM_BATCH", 7)
+    now = 10_000.0
+    writer = history.HistoryWriter("host:1:abc", ttl=100, size=25)
+    pipe = redis_client.pipeline()
+    for i in range(60):
+        payload = {"jid": f"j{i:03d}", "class": "X", "args": []}
+        for command in writer.commands(b"{}", payload, "succeeded", now - 150 + 3 * i, 0.5):
+            pipe.execute_command(*command)
+    pipe.execute()
+    removed = history.trim(app_redis, now, ttl=100, size=25)
+    left = [jid.decode() for jid in redis_client.zrange(keys.HISTORY, 0, -1)]
+    assert len(left) == 25
+    assert left[-1] == "j059"  # the newest are kept
+    assert removed == 35
+    assert not redis_client.exists(keys.history(left[0][:-1] + "0"))  # trimmed ones deleted
+    assert not redis_client.exists(keys.history("j030"))
+    assert redis_client.exists(keys.history("j035"))
+
+
+HOSTILE_RUNS = [
+    b"not json",
+    b'{"state": "<script>alert(1)</script>", "worker": ["x"], "start": "NaN", "took": 1e308}',
+    b'{"state": "dead", "worker": "<img src=x onerror=alert(1)>", "score": "1.5",'
+    b' "error": "<b>boom</b>"}',
+    b"[" * 50_000,
+    json.dumps({"state": "succeeded", "worker": "w" * 10_000, "error": "e" * 5_000}).encode(),
+]
+
+
+def test_hostile_history_reads_safely(redis_client: redis.Redis, app_redis: redis.Redis) -> None:
+    key = keys.history("hostile1")
+    runs = {str(n): value for n, value in enumerate(HOSTILE_RUNS, 1)}
+    redis_client.hset(key, mapping={"payload": b"\xff<script>", "last": "10**99", **runs})
+    past = history.read(app_redis, "hostile1")
+    assert past is not None
+    assert len(past.runs) == len(HOSTILE_RUNS)
+    assert [run.state for run in past.runs] == ["", "", "dead", "", "succeeded"]
+    assert past.runs[1].started is None
+    assert past.runs[1].took is None
+    assert past.runs[2].score is None
+    assert past.runs[1].worker == ""
+    assert len(past.runs[4].worker) == 200
+    assert len(past.runs[4].error) == history.ERROR_MAX
+    found = find(app_redis, "hostile1")
+    assert found is not None
+    assert found.state == "succeeded"
+    assert not found.ok
+    redis_client.hset(keys.history("many"), mapping={"last": 10**6, "1": b"{}", "999999": b"{}"})
+    many = history.read(app_redis, "many")
+    assert many is not None
+    assert [run.number for run in many.runs] == [1, 999999]

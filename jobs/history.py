@@ -1,23 +1,29 @@
 """The history of finished jobs: each run of a job, kept a day, for `find()` and its page.
 
-1. Writing (`HistoryWriter.commands`, on the worker's hot path): three commands that
-   ride the job's own ack or move (jobs.completion), so no round trip of their own:
-   `HSET jobs:history:<jid> payload <bytes> last <n> <n> <run>` (the payload as run,
-   and run number n as a small JSON object: state, worker, start, duration, error,
-   and for retry/dead the sorted-set score, so `find()` reaches it without a scan),
-   `EXPIRE` (HISTORY_TTL, renewed at each run) and `ZADD jobs:history <end> <jid>`.
-2. Trimming (`trim`, from each worker's heartbeat, never per job): the index loses
-   what is older than HISTORY_TTL (the hashes expire by themselves), then, while it
-   holds more than HISTORY_SIZE jids, the oldest go in batches of TRIM_BATCH, at
-   most TRIM_ROUNDS batches a beat. Two workers trimming at once may remove a few
-   jobs too many, never too few.
-3. Reading (`read`): one hash, read as hostile (types checked, lengths cut), at most
-   READ_RUNS runs (the first and the latest).
+1. Writing, on the worker's hot path (`HistoryWriter.commands`): ONE command per job,
+   riding the job's own ack (jobs.completion), so no round trip of its own. A job
+   that succeeded or was discarded: `SET jobs:history:<jid> <run>\\n<payload> EX
+   HISTORY_TTL` (the run as a small JSON object: state, worker, start, duration,
+   error; then the payload as it ran). A failure (retry or dead, off the hot path):
+   `RPUSH jobs:history:<jid>:runs <run>` + `EXPIRE`, the run also noting the score
+   the job got in `retry` or `dead`, so `find()` reaches it without a scan.
+2. The index `jobs:history` (sorted set, score = end of the last run, member = jid)
+   is written in batches, not per job: each run's jid waits in memory and the next
+   heartbeat adds them all with one ZADD (`flush`). A worker killed between two
+   beats leaves up to a beat of jids out of the index: their keys still expire.
+3. Trimming (`trim`, from the heartbeat): the index loses what is older than
+   HISTORY_TTL (the keys expire by themselves), then, while it holds more than
+   HISTORY_SIZE jids, the oldest go with their keys in batches of TRIM_BATCH, at most
+   TRIM_ROUNDS batches a beat. Two workers trimming at once may remove a few jobs
+   too many, never too few.
+4. Reading (`read`): the two keys, read as hostile (types checked, lengths cut), at
+   most READ_RUNS runs (the first and the latest).
 """
 
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -30,10 +36,13 @@ from jobs.redis import keys
 
 PAYLOAD_MAX = 4096  # bytes of a payload kept whole; a bigger one is kept without its args
 ERROR_MAX = 1000  # characters of the error kept with a run
+RUN_MAX = 20_000  # bytes of a stored run read back
 TRIM_BATCH = 1000
 TRIM_ROUNDS = 50
 READ_RUNS = 50
+PREFIX = keys.history("")
 STATES = frozenset({"succeeded", "discarded", "retry", "dead"})
+FINAL = frozenset({"succeeded", "discarded"})
 
 
 def run_number(payload: Mapping[str, Any]) -> int:
@@ -43,12 +52,18 @@ def run_number(payload: Mapping[str, Any]) -> int:
 
 
 class HistoryWriter:
-    """Builds the history commands of one run; shared by the processor threads."""
+    """Builds the history command of each run; keeps the jids for the index's next batch."""
 
     def __init__(self, identity: str, ttl: int, size: int) -> None:
         self.enabled = size > 0
         self.ttl = ttl
-        self._worker = json.dumps(identity)
+        self.size = size
+        self.worker = identity
+        self._success = (
+            b'{"n":%%d,"state":"succeeded","worker":%s,"start_ms":%%d,"took_us":%%d}\n%%b'
+            % json.dumps(identity).encode()
+        )
+        self._pending: deque[tuple[str, float]] = deque()  # (jid, end): appended by threads
 
     def commands(
         self,
@@ -60,28 +75,51 @@ class HistoryWriter:
         error: str = "",
         score: float | None = None,
     ) -> tuple[Command, ...]:
-        """The writes that record this run; () when the history is off."""
-        if not self.enabled:
-            return ()
+        """The writes that record this run (one for a success); () when the history is off."""
         jid = payload["jid"]
-        n = run_number(payload)
-        run = f'{{"state":"{state}","worker":{self._worker},"start":{started!r},"took":{took!r}'
+        if not self.enabled or ":" in jid:  # a colon could name another job's runs key
+            return ()
+        n = 1 if payload.get("retry_count") is None else run_number(payload)
+        self._pending.append((jid, started + took))
+        if state in FINAL:
+            kept = raw if len(raw) <= PAYLOAD_MAX else _without_args(payload)
+            if state == "succeeded":  # the hot path: integers format much faster than floats
+                value = self._success % (n, started * 1000, took * 1e6, kept)
+            else:
+                head = self._line(n, state, started, took, error, score).encode()
+                value = head + b"\n" + kept
+            return (("SET", PREFIX + jid, value, "EX", self.ttl),)
+        runs = keys.history_runs(jid)
+        line = self._line(n, state, started, took, error, score)
+        return (("RPUSH", runs, line), ("EXPIRE", runs, self.ttl))
+
+    def _line(
+        self, n: int, state: str, started: float, took: float, error: str, score: float | None
+    ) -> str:
+        run: dict[str, Any] = {"n": n, "state": state, "worker": self.worker}
+        run.update(start_ms=int(started * 1000), took_us=int(took * 1e6))
         if error:
-            run += f',"error":{json.dumps(error[:ERROR_MAX])}'
+            run["error"] = error[:ERROR_MAX]
         if score is not None:
-            run += f',"score":{score!r}'
-        key = keys.history(jid)
-        kept = raw if len(raw) <= PAYLOAD_MAX else _without_args(payload)
-        return (
-            ("HSET", key, "payload", kept, "last", n, n, run + "}"),
-            ("EXPIRE", key, self.ttl),
-            ("ZADD", keys.HISTORY, started + took, jid),
-        )
+            run["score"] = score
+        return json.dumps(run, separators=(",", ":"))
+
+    def flush(self, client: redis.Redis, now: float) -> int:
+        """Add the jids of the runs since the last flush to the index, then trim it."""
+        pending = self._pending
+        batch: dict[str, float] = {}
+        while pending:
+            jid, end = pending.popleft()
+            batch[jid] = end
+        for start in range(0, len(batch), 10_000):
+            chunk = dict(list(batch.items())[start : start + 10_000])
+            client.zadd(keys.HISTORY, cast(Mapping[Any, Any], chunk))
+        return trim(client, now, self.ttl, self.size)
 
 
-def _without_args(payload: Mapping[str, Any]) -> str:
+def _without_args(payload: Mapping[str, Any]) -> bytes:
     kept = {k: payload.get(k) for k in ("class", "queue", "jid", "created_at", "enqueued_at")}
-    return json.dumps({**kept, "args": ["(arguments too large to keep in the history)"]})
+    return json.dumps({**kept, "args": ["(arguments too large to keep in the history)"]}).encode()
 
 
 def trim(client: redis.Redis, now: float, ttl: int, size: int) -> int:
@@ -98,8 +136,9 @@ def trim(client: redis.Redis, now: float, ttl: int, size: int) -> int:
         oldest = cast(list[bytes], client.zrange(keys.HISTORY, 0, min(excess, TRIM_BATCH) - 1))
         if not oldest:
             break
+        jids = [jid.decode("utf-8", "replace") for jid in oldest]
         pipe = client.pipeline(transaction=False)
-        pipe.delete(*[keys.history(jid.decode("utf-8", "replace")) for jid in oldest])
+        pipe.delete(*[keys.history(jid) for jid in jids], *[keys.history_runs(j) for j in jids])
         pipe.zrem(keys.HISTORY, *oldest)
         pipe.zcard(keys.HISTORY)
         _, gone, held = pipe.execute()
@@ -129,7 +168,7 @@ class Run:
 
 @dataclass(frozen=True)
 class Past:
-    """A job's history: the payload last run (bytes, hostile) and its runs, oldest first."""
+    """A job's history: the payload of its final run (bytes, hostile) and its runs, oldest first."""
 
     payload: bytes | None
     runs: list[Run]
@@ -142,44 +181,42 @@ class Past:
 
 def read(client: redis.Redis, jid: str) -> Past | None:
     """The history of `jid`, or None when there is none."""
-    key = keys.history(jid)
-    first = [str(n) for n in range(1, READ_RUNS + 1)]
-    payload, last, *values = cast(list[Any], client.hmget(key, ["payload", "last", *first]))
-    if payload is None and last is None:
+    half = READ_RUNS // 2
+    runs_key = keys.history_runs(jid)
+    pipe = client.pipeline(transaction=False)
+    pipe.get(keys.history(jid))
+    pipe.llen(runs_key)
+    pipe.lrange(runs_key, 0, half - 1)
+    pipe.lrange(runs_key, -half, -1)
+    final, count, head, tail = pipe.execute()
+    count = int(count)
+    if final is None and not count:
         return None
-    total = _count(last)
-    numbers = list(range(1, READ_RUNS + 1))
-    if total > READ_RUNS:  # the first runs and the latest ones
-        half = READ_RUNS // 2
-        numbers = [*range(1, half + 1), *range(total - half + 1, total + 1)]
-        latest = cast(list[Any], client.hmget(key, [str(n) for n in numbers[half:]]))
-        values = values[:half] + latest
-    runs = [_run(n, v) for n, v in zip(numbers, values, strict=True) if v is not None]
-    return Past(payload if isinstance(payload, bytes) else None, runs, total)
+    failures = head + tail[max(0, len(tail) - (count - len(head))) :]
+    numbers = [*range(1, len(head) + 1), *range(count - len(failures) + len(head) + 1, count + 1)]
+    runs = [_run(value, n) for value, n in zip(failures, numbers, strict=True)]
+    payload = None
+    if isinstance(final, bytes):
+        line, _, payload = final.partition(b"\n")
+        runs.append(_run(line, count + 1))
+    return Past(payload, runs, count + (final is not None))
 
 
-def _count(value: object) -> int:
-    """The `last` field: a run number up to 1,000,000 (0 when it is anything else)."""
-    text = value.decode("ascii", "replace") if isinstance(value, bytes) else ""
-    return int(text) if text.isdigit() and len(text) <= 7 and int(text) <= 1_000_000 else 0
-
-
-def _run(n: int, value: bytes) -> Run:
+def _run(value: bytes, n: int) -> Run:
     try:
-        data = json.loads(value[:20_000])
+        data = json.loads(value[:RUN_MAX])
     except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):
         data = {}
-    state = data.get("state")
-    worker = data.get("worker")
-    error = data.get("error")
+    state, worker, error = data.get("state"), data.get("worker"), data.get("error")
+    stored = number(data.get("n"))
     return Run(
-        number=n,
+        number=int(stored) if stored is not None and 0 < stored < 1e7 else n,
         state=state if state in STATES else "",
         worker=worker[:200] if isinstance(worker, str) else "",
-        started=_finite(data.get("start")),
-        took=_finite(data.get("took")),
+        started=_scaled(data.get("start_ms"), 1e-3),
+        took=_scaled(data.get("took_us"), 1e-6),
         error=error[:ERROR_MAX] if isinstance(error, str) else "",
         score=_finite(data.get("score")),
     )
@@ -190,3 +227,8 @@ def _finite(value: object) -> float | None:
     if found is None or not -1e12 < found < 1e12:
         return None
     return found
+
+
+def _scaled(value: object, unit: float) -> float | None:
+    found = number(value)
+    return None if found is None else _finite(found * unit)

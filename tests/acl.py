@@ -78,7 +78,8 @@ COMMANDS: dict[str, str] = {
     "hmget": "dashboard: process info",
     "hgetall": "dashboard: running jobs; recurring state",
     # Strings and keys
-    "get": "dashboard: stats",
+    "get": "dashboard: stats; a job's history (find)",
+    "set": "a finished job's history (SET ... EX, with its ack)",
     "mget": "dashboard: daily stats",
     "incrby": "processed and failed counters",
     "expire": "heartbeat TTL; daily stats; work hashes",

@@ -112,7 +112,7 @@ def test_history_off_writes_nothing(redis_client: redis.Redis, start_worker: Wor
     assert not redis_client.exists(keys.history(jid), keys.HISTORY)
 
 
-def test_trim_keeps_the_ttl_and_the_size(
+def test_flush_indexes_the_runs_and_trims_to_the_ttl_and_the_size(
     redis_client: redis.Redis, app_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(history, "TRIM_BATCH", 7)
@@ -121,37 +121,42 @@ def test_trim_keeps_the_ttl_and_the_size(
     pipe = redis_client.pipeline()
     for i in range(60):
         payload = {"jid": f"j{i:03d}", "class": "X", "args": []}
-        for command in writer.commands(b"{}", payload, "succeeded", now - 150 + 3 * i, 0.5):
+        state = "retry" if i % 10 == 0 else "succeeded"
+        for command in writer.commands(b"{}", payload, state, now - 150 + 3 * i, 0.5, "E: x"):
             pipe.execute_command(*command)
     pipe.execute()
-    removed = history.trim(app_redis, now, ttl=100, size=25)
+    removed = writer.flush(app_redis, now)
     left = [jid.decode() for jid in redis_client.zrange(keys.HISTORY, 0, -1)]
     assert len(left) == 25
+    assert left[0] == "j035"
     assert left[-1] == "j059"  # the newest are kept
     assert removed == 35
-    assert not redis_client.exists(keys.history(left[0][:-1] + "0"))  # trimmed ones deleted
-    assert not redis_client.exists(keys.history("j030"))
+    assert not redis_client.exists(keys.history("j034"))  # trimmed ones deleted
+    assert not redis_client.exists(keys.history_runs("j030"))
     assert redis_client.exists(keys.history("j035"))
+    assert redis_client.exists(keys.history_runs("j040"))
+    assert 0 < redis_client.ttl(keys.history_runs("j040")) <= 100
+    assert writer.flush(app_redis, now) == 0  # nothing pending, nothing over
 
 
 HOSTILE_RUNS = [
     b"not json",
-    b'{"state": "<script>alert(1)</script>", "worker": ["x"], "start": "NaN", "took": 1e308}',
+    b'{"state": "<script>alert(1)</script>", "worker": ["x"], "start_ms": "NaN", "took_us": 1e308}',
     b'{"state": "dead", "worker": "<img src=x onerror=alert(1)>", "score": "1.5",'
     b' "error": "<b>boom</b>"}',
     b"[" * 50_000,
-    json.dumps({"state": "succeeded", "worker": "w" * 10_000, "error": "e" * 5_000}).encode(),
+    json.dumps({"state": "retry", "worker": "w" * 10_000, "error": "e" * 5_000}).encode(),
 ]
 
 
 def test_hostile_history_reads_safely(redis_client: redis.Redis, app_redis: redis.Redis) -> None:
-    key = keys.history("hostile1")
-    runs = {str(n): value for n, value in enumerate(HOSTILE_RUNS, 1)}
-    redis_client.hset(key, mapping={"payload": b"\xff<script>", "last": "10**99", **runs})
+    redis_client.rpush(keys.history_runs("hostile1"), *HOSTILE_RUNS)
+    redis_client.set(keys.history("hostile1"), b'{"state": "succeeded", "n": -4}\n\xff<script>')
     past = history.read(app_redis, "hostile1")
     assert past is not None
-    assert len(past.runs) == len(HOSTILE_RUNS)
-    assert [run.state for run in past.runs] == ["", "", "dead", "", "succeeded"]
+    assert len(past.runs) == len(HOSTILE_RUNS) + 1
+    assert [run.state for run in past.runs] == ["", "", "dead", "", "retry", "succeeded"]
+    assert [run.number for run in past.runs] == [1, 2, 3, 4, 5, 6]
     assert past.runs[1].started is None
     assert past.runs[1].took is None
     assert past.runs[2].score is None
@@ -162,7 +167,8 @@ def test_hostile_history_reads_safely(redis_client: redis.Redis, app_redis: redi
     assert found is not None
     assert found.state == "succeeded"
     assert not found.ok
-    redis_client.hset(keys.history("many"), mapping={"last": 10**6, "1": b"{}", "999999": b"{}"})
+    redis_client.rpush(keys.history_runs("many"), *[json.dumps({"n": n}) for n in range(1, 201)])
     many = history.read(app_redis, "many")
     assert many is not None
-    assert [run.number for run in many.runs] == [1, 999999]
+    numbers = [run.number for run in many.runs]
+    assert numbers == [*range(1, 26), *range(176, 201)]

@@ -76,5 +76,10 @@ def task_result(jid: str) -> str:
 
 
 def history(jid: str) -> str:
-    """Hash of one job's history: its payload and one field per run (jobs/history.py)."""
+    """One job's final run and payload, as one string (jobs/history.py)."""
     return PREFIX + "history:" + jid
+
+
+def history_runs(jid: str) -> str:
+    """List of one job's failed runs (jobs/history.py)."""
+    return PREFIX + "history:" + jid + ":runs"

@@ -28,6 +28,7 @@ from redis.client import Pipeline
 from jobs.completion import Command, Completion
 from jobs.moves import kill, kill_call, log_trim, retry_commands
 from jobs.redis import keys
+from jobs.redis.lane import thread_lane
 from jobs.redis.scripts import script
 from jobs.runtime.health import Backoff, RedisHealth
 
@@ -127,16 +128,30 @@ class Acker:
         if any(completion.writes for completion in group):
             return self._with_writes(group)
         if acks:
-            pipe = self.client.pipeline(transaction=False)
-            for completion in group:
-                _queue(pipe, ack_command(self.inprogress, completion.raw))
-            pipe.execute()
-        elif group[0].kind == "retry":
+            self._acks(group)
+        elif group[0].kind == "retry" or group[0].history:  # a move, with its run's history
             self._transaction(group, writes=False)
         else:
             first = group[0]
             kill(self.client, self.inprogress, "list", [(first.raw, first.member)], first.score)
         return len(group)
+
+    def _acks(self, group: list[Completion]) -> None:
+        """Plain acks, each after its run's history, in one round trip on our own lane."""
+        lane = thread_lane(self.client)
+        acks = [ack_command(self.inprogress, completion.raw) for completion in group]
+        history = [command for completion in group for command in completion.history]
+        if not history:
+            lane.call(acks)
+            return
+        commands: list[Command] = []
+        for completion, ack in zip(group, acks, strict=True):
+            commands += [*completion.history, ack]
+        try:
+            lane.call(commands)
+        except redis.ResponseError as exc:  # refused (out of memory?): the acks still matter
+            logger.warning("Redis refused a history write (%s); acknowledging without it", exc)
+            lane.call(acks)
 
     def _with_writes(self, group: list[Completion]) -> int:
         """One MULTI for `group` and its writes; one at a time if Redis refuses a write."""
@@ -162,6 +177,8 @@ class Acker:
         pipe = self.client.pipeline(transaction=True)
         moves: list[int] = []  # reply indices of the acks and moves; the rest are writes
         for completion in group:
+            for command in completion.history:
+                _queue(pipe, command)
             moves += self._queue_move(pipe, completion)
             for command in completion.writes if writes else ():
                 _queue(pipe, command)

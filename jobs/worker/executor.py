@@ -90,7 +90,8 @@ class Executor:
             if signals.job_discarded.receivers:
                 signals.job_discarded.send(sender=cls, payload=payload, exception=exc)
             took = time.perf_counter() - started
-            return Completion(raw, writes=self._ran(raw, payload, "discarded", took, str(exc)))
+            ran = self._ran(raw, payload, "discarded", took, str(exc))
+            return Completion(raw, writes=take_writes(), history=ran)
         except Exception as exc:
             return self.failed(raw, job, payload, exc, time.perf_counter() - started)
         finally:
@@ -108,7 +109,8 @@ class Executor:
             signals.job_succeeded.send(sender=cls, payload=payload, duration=elapsed)
         if self.history is None:
             return Completion(raw, writes=take_writes())
-        return Completion(raw, writes=self._ran(raw, payload, "succeeded", elapsed))
+        ran = self._ran(raw, payload, "succeeded", elapsed)
+        return Completion(raw, writes=take_writes(), history=ran)
 
     def _ran(
         self,
@@ -119,12 +121,11 @@ class Executor:
         error: str = "",
         score: float | None = None,
     ) -> tuple[Command, ...]:
-        """The run's history writes (if kept), then those the job asked for."""
+        """The run's history writes (jobs.history), if it is kept."""
         if self.history is None:
-            return take_writes()
+            return ()
         now = self.clock.now()
-        ran = self.history.commands(raw, payload, state, now - took, took, error, score)
-        return ran + take_writes()
+        return self.history.commands(raw, payload, state, now - took, took, error, score)
 
     def failed(
         self, raw: bytes, job: Job, payload: Payload, exc: BaseException, elapsed: float
@@ -163,17 +164,18 @@ class Executor:
             signals.job_retried.send(
                 sender=cls, payload=record, exception=exc, retry_at=decision.at
             )
-            writes = self._ran(raw, payload, "retry", elapsed, error, decision.at)
-            return Completion(raw, "retry", dumps(record), decision.at, writes)
+            ran = self._ran(raw, payload, "retry", elapsed, error, decision.at)
+            return Completion(raw, "retry", dumps(record), decision.at, take_writes(), ran)
         if decision.verdict == "drop":
             logger.warning("%s: %s; dropped (retry disabled)", what, error, exc_info=trace)
-            return Completion(raw, writes=self._ran(raw, payload, "discarded", elapsed, error))
+            ran = self._ran(raw, payload, "discarded", elapsed, error)
+            return Completion(raw, writes=take_writes(), history=ran)
         logger.warning("%s: %s; moved to the dead set", what, error, exc_info=trace)
         if decision.exhausted:
             _call_hook(job.retries_exhausted, record, exc)
         signals.job_dead.send(sender=cls, payload=record, exception=exc)
-        writes = self._ran(raw, payload, "dead", elapsed, error, now)
-        return Completion(raw, "dead", dumps(record), now, writes)
+        ran = self._ran(raw, payload, "dead", elapsed, error, now)
+        return Completion(raw, "dead", dumps(record), now, take_writes(), ran)
 
 
 def _describe(exc: BaseException) -> str:

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, path, register_converter
 
 from jobs.dashboard.converters import JobKeyConverter, SetConverter
 from jobs.dashboard.views.busy import BusyView, SignalView
+from jobs.dashboard.views.found import FoundJobView
 from jobs.dashboard.views.overview import IndexView, MetricsView, StatsJsonView
 from jobs.dashboard.views.queues import QueueActionView, QueuesView, QueueView
 from jobs.dashboard.views.recurring import RecurringActionView, RecurringView
@@ -26,6 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("queues/", QueuesView.as_view(), name="queues"),
     path("queues/<path:name>", QueueView.as_view(), name="queue"),
     path("recurring/", RecurringView.as_view(), name="recurring"),
+    path("find/", FoundJobView.as_view(), name="find"),
     path("<jobset:jobset>/", SortedSetView.as_view(), name="set"),
     path("<jobset:jobset>/<jobkey:key>", JobView.as_view(), name="job"),
     path("actions/busy/signal", SignalView.as_view(), name="busy_signal"),

@@ -63,7 +63,9 @@ class HistoryWriter:
             b'{"n":%%d,"state":"succeeded","worker":%s,"start_ms":%%d,"took_us":%%d}\n%%b'
             % json.dumps(identity).encode()
         )
-        self._pending: deque[tuple[str, float]] = deque()  # (jid, end): appended by threads
+        # (jid, end) of each run since the last flush, appended by the processor threads;
+        # bounded (through a long outage only the newest HISTORY_SIZE could be kept anyway).
+        self._pending: deque[tuple[str, float]] = deque(maxlen=max(size, 1))
 
     def commands(
         self,

@@ -31,6 +31,8 @@ WRONG: dict[str, Any] = {
     "EMAIL_TIMEOUT": -1,
     "PIN_CPU": 1,
     "STATE_DIR": "relative/dir",
+    "HISTORY_TTL": 0,
+    "HISTORY_SIZE": -1,
 }
 
 

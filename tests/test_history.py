@@ -118,14 +118,16 @@ def test_flush_indexes_the_runs_and_trims_to_the_ttl_and_the_size(
     monkeypatch.setattr(history, "TRIM_BATCH", 7)
     now = 10_000.0
     writer = history.HistoryWriter("host:1:abc", ttl=100, size=25)
-    pipe = redis_client.pipeline()
-    for i in range(60):
-        payload = {"jid": f"j{i:03d}", "class": "X", "args": []}
-        state = "retry" if i % 10 == 0 else "succeeded"
-        for command in writer.commands(b"{}", payload, state, now - 150 + 3 * i, 0.5, "E: x"):
-            pipe.execute_command(*command)
-    pipe.execute()
-    removed = writer.flush(app_redis, now)
+    removed = 0
+    for batch in range(3):  # three heartbeats, 20 runs apart
+        pipe = redis_client.pipeline()
+        for i in range(20 * batch, 20 * batch + 20):
+            payload = {"jid": f"j{i:03d}", "class": "X", "args": []}
+            state = "retry" if i % 10 == 0 else "succeeded"
+            for command in writer.commands(b"{}", payload, state, now - 150 + 3 * i, 0.5, "E"):
+                pipe.execute_command(*command)
+        pipe.execute()
+        removed += writer.flush(app_redis, now)  # the first 17 are past the TTL
     left = [jid.decode() for jid in redis_client.zrange(keys.HISTORY, 0, -1)]
     assert len(left) == 25
     assert left[0] == "j035"

@@ -7,9 +7,9 @@
    error; then the payload as it ran). A failure (retry or dead, off the hot path):
    `RPUSH jobs:history:<jid>:runs <run>` + `EXPIRE`, the run also noting the score
    the job got in `retry` or `dead`, so `find()` reaches it without a scan.
-2. The index `jobs:history` (sorted set, score = end of the last run, member = jid)
-   is written in batches, not per job: each run's jid waits in memory and the next
-   heartbeat adds them all with one ZADD (`flush`). A worker killed between two
+2. The index `jobs:history` (sorted set, member = jid, score = when it was indexed:
+   at most a heartbeat after its last run) is written in batches, not per job: each
+   run's jid waits in memory and the next heartbeat adds them all with one ZADD. A worker killed between two
    beats leaves up to a beat of jids out of the index: their keys still expire.
 3. Trimming (`trim`, from the heartbeat): the index loses what is older than
    HISTORY_TTL (the keys expire by themselves), then, while it holds more than
@@ -65,9 +65,10 @@ class HistoryWriter:
             b'{"n":%%d,"state":"succeeded","worker":%s,"start_ms":%%d,"took_us":%%d}\n%%b'
             % json.dumps(identity).encode()
         )
-        # (jid, end) of each run since the last flush, appended by the processor threads;
-        # bounded (through a long outage only the newest HISTORY_SIZE could be kept anyway).
-        self._pending: deque[tuple[str, float]] = deque(maxlen=max(size, 1))
+        # The jid of each run since the last flush, appended by the processor threads (no
+        # new object per job: the index scores them with the flush's time, at most a beat
+        # late); bounded (through a long outage only the newest HISTORY_SIZE could be kept).
+        self._pending: deque[str] = deque(maxlen=max(size, 1))
 
     def commands(
         self,
@@ -84,7 +85,7 @@ class HistoryWriter:
         if not self.enabled or ":" in jid:  # a colon could name another job's runs key
             return ()
         n = 1 if payload.get("retry_count") is None else run_number(payload)
-        self._pending.append((jid, started + took))
+        self._pending.append(jid)
         if state in FINAL:
             kept = raw if len(raw) <= PAYLOAD_MAX else _without_args(payload)
             if state == "succeeded":  # the hot path: integers format much faster than floats
@@ -113,8 +114,7 @@ class HistoryWriter:
         pending = self._pending
         flat: list[str | float] = []
         while pending:
-            jid, end = pending.popleft()
-            flat += (end, jid)
+            flat += (now, pending.popleft())
         # Packed by hiredis on this thread's lane: redis-py would spend ~1 us an argument.
         lane = thread_lane(client)
         for start in range(0, len(flat), 2 * INDEX_BATCH):

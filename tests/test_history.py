@@ -127,7 +127,8 @@ def test_flush_indexes_the_runs_and_trims_to_the_ttl_and_the_size(
             for command in writer.commands(b"{}", payload, state, now - 150 + 3 * i, 0.5, "E"):
                 pipe.execute_command(*command)
         pipe.execute()
-        removed += writer.flush(app_redis, now)  # the first 17 are past the TTL
+        # Beats 60 s apart: at the third, the first beat's jids are past the TTL (100 s).
+        removed += writer.flush(app_redis, now + 60 * batch)
     left = [jid.decode() for jid in redis_client.zrange(keys.HISTORY, 0, -1)]
     assert len(left) == 25
     assert left[0] == "j035"
@@ -138,7 +139,9 @@ def test_flush_indexes_the_runs_and_trims_to_the_ttl_and_the_size(
     assert redis_client.exists(keys.history("j035"))
     assert redis_client.exists(keys.history_runs("j040"))
     assert 0 < redis_client.ttl(keys.history_runs("j040")) <= 100
-    assert writer.flush(app_redis, now) == 0  # nothing pending, nothing over
+    assert writer.flush(app_redis, now + 120) == 0  # nothing pending, nothing over
+    assert writer.flush(app_redis, now + 1000) == 25  # all past the TTL
+    assert redis_client.zcard(keys.HISTORY) == 0
 
 
 HOSTILE_RUNS = [

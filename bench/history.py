@@ -65,7 +65,7 @@ def drain(url: str, job: type, n: int, mode: str, verbosity: str, redis_pid: int
         first, last = float(client.get(FIRST) or 0), float(client.get(LAST) or 0)
         expected = n if mode == "on" else 0
         deadline = time.time() + 10  # the last job's history rides its ack, just after it
-        while (kept := client.zcard("jobs:history")) != expected and time.time() < deadline:
+        while (kept := client.llen("jobs:history")) != expected and time.time() < deadline:
             time.sleep(0.05)
     finally:
         worker.stop()

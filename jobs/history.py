@@ -7,15 +7,16 @@
    error; then the payload as it ran). A failure (retry or dead, off the hot path):
    `RPUSH jobs:history:<jid>:runs <run>` + `EXPIRE`, the run also noting the score
    the job got in `retry` or `dead`, so `find()` reaches it without a scan.
-2. The index `jobs:history` (sorted set, member = jid, score = when it was indexed:
-   at most a heartbeat after its last run) is written in batches, not per job: each
-   run's jid waits in memory and the next heartbeat adds them all with one ZADD. A worker killed between two
-   beats leaves up to a beat of jids out of the index: their keys still expire.
-3. Trimming (`trim`, from the heartbeat): the index loses what is older than
-   HISTORY_TTL (the keys expire by themselves), then, while it holds more than
-   HISTORY_SIZE jids, the oldest go with their keys in batches of TRIM_BATCH, at most
-   TRIM_ROUNDS batches a beat. Two workers trimming at once may remove a few jobs
-   too many, never too few.
+2. The index `jobs:history` (a list, newest first, of the jids of jobs that ended:
+   succeeded, discarded or dead) is written in batches, not per job: each jid waits
+   in memory and the next heartbeat pushes them all with one LPUSH. A worker killed
+   between two beats leaves up to a beat of jids out of the index; their keys still
+   expire.
+3. Trimming (`trim`, from the heartbeat): while the index holds more than
+   HISTORY_SIZE jids, the oldest are popped with their keys, TRIM_BATCH a round trip,
+   at most TRIM_ROUNDS a beat. HISTORY_TTL needs no work: every key expires by
+   itself. A job that ended twice (dead, retried from the dashboard, then succeeded)
+   is in the index twice, and may lose its history when the older entry is trimmed.
 4. Reading (`read`): the two keys, read as hostile (types checked, lengths cut), at
    most READ_RUNS runs (the first and the latest).
 """
@@ -39,7 +40,7 @@ PAYLOAD_MAX = 4096  # bytes of a payload kept whole; a bigger one is kept withou
 ERROR_MAX = 1000  # characters of the error kept with a run
 RUN_MAX = 20_000  # bytes of a stored run read back
 TRIM_BATCH = 1000
-INDEX_BATCH = 10_000  # jids a ZADD of the index adds at most
+INDEX_BATCH = 10_000  # jids an LPUSH of the index adds at most
 TRIM_ROUNDS = 50
 READ_RUNS = 50
 PREFIX = keys.history("")
@@ -85,8 +86,8 @@ class HistoryWriter:
         if not self.enabled or ":" in jid:  # a colon could name another job's runs key
             return ()
         n = 1 if payload.get("retry_count") is None else run_number(payload)
-        self._pending.append(jid)
         if state in FINAL:
+            self._pending.append(jid)
             kept = raw if len(raw) <= PAYLOAD_MAX else _without_args(payload)
             if state == "succeeded":  # the hot path: integers format much faster than floats
                 value = self._success % (n, started * 1000, took * 1e6, kept)
@@ -94,6 +95,8 @@ class HistoryWriter:
                 head = self._line(n, state, started, took, error, score).encode()
                 value = head + b"\n" + kept
             return (("SET", PREFIX + jid, value, "EX", self.ttl),)
+        if state == "dead":  # indexed too: it may stay in dead (a retry is, when it ends)
+            self._pending.append(jid)
         runs = keys.history_runs(jid)
         line = self._line(n, state, started, took, error, score)
         return (("RPUSH", runs, line), ("EXPIRE", runs, self.ttl))
@@ -109,17 +112,17 @@ class HistoryWriter:
             run["score"] = score
         return json.dumps(run, separators=(",", ":"))
 
-    def flush(self, client: redis.Redis, now: float) -> int:
+    def flush(self, client: redis.Redis) -> int:
         """Add the jids of the runs since the last flush to the index, then trim it."""
         pending = self._pending
-        flat: list[str | float] = []
+        jids: list[str] = []
         while pending:
-            flat += (now, pending.popleft())
+            jids.append(pending.popleft())
         # Packed by hiredis on this thread's lane: redis-py would spend ~1 us an argument.
         lane = thread_lane(client)
-        for start in range(0, len(flat), 2 * INDEX_BATCH):
-            lane.call([("ZADD", keys.HISTORY, *flat[start : start + 2 * INDEX_BATCH])])
-        return trim(client, now, self.ttl, self.size)
+        for start in range(0, len(jids), INDEX_BATCH):
+            lane.call([("LPUSH", keys.HISTORY, *jids[start : start + INDEX_BATCH])])
+        return trim(client, self.size)
 
 
 def _without_args(payload: Mapping[str, Any]) -> bytes:
@@ -127,27 +130,23 @@ def _without_args(payload: Mapping[str, Any]) -> bytes:
     return json.dumps({**kept, "args": ["(arguments too large to keep in the history)"]}).encode()
 
 
-def trim(client: redis.Redis, now: float, ttl: int, size: int) -> int:
-    """Bring the index within HISTORY_TTL and HISTORY_SIZE, in bounded batches; removed count."""
-    pipe = client.pipeline(transaction=False)
-    pipe.zremrangebyscore(keys.HISTORY, "-inf", f"({now - ttl!r}")
-    pipe.zcard(keys.HISTORY)
-    expired, held = pipe.execute()
-    removed = int(expired)
+def trim(client: redis.Redis, size: int) -> int:
+    """Keep the newest `size` jids of the index and their keys, in bounded batches; removed."""
+    removed = 0
+    held = cast(int, client.llen(keys.HISTORY))
     for _ in range(TRIM_ROUNDS):
-        excess = int(held) - size
+        excess = held - size
         if excess <= 0:
             break
-        oldest = cast(list[bytes], client.zrange(keys.HISTORY, 0, min(excess, TRIM_BATCH) - 1))
+        oldest = cast(list[bytes] | None, client.rpop(keys.HISTORY, min(excess, TRIM_BATCH)))
         if not oldest:
             break
         jids = [jid.decode("utf-8", "replace") for jid in oldest]
         pipe = client.pipeline(transaction=False)
         pipe.delete(*[keys.history(jid) for jid in jids], *[keys.history_runs(j) for j in jids])
-        pipe.zrem(keys.HISTORY, *oldest)
-        pipe.zcard(keys.HISTORY)
-        _, gone, held = pipe.execute()
-        removed += int(gone)
+        pipe.llen(keys.HISTORY)
+        _, held = pipe.execute()
+        removed += len(oldest)
     return removed
 
 

@@ -54,7 +54,7 @@ COMMANDS: dict[str, str] = {
     "lrange": "recovery reads in-progress lists; dashboard pages",
     "llen": "dashboard queue sizes",
     "lindex": "queue latency (the oldest job)",
-    "rpop": "a dashboard signal for this process",
+    "rpop": "a dashboard signal for this process; trimming the history's index",
     # Sets
     "sadd": "the queues set; processes",
     "srem": "processes that left; queues cleared",

@@ -109,39 +109,36 @@ def test_history_off_writes_nothing(redis_client: redis.Redis, start_worker: Wor
     worker.wait_ready()
     wait_for(lambda: redis_client.llen("ledger:runs") == 1, 20, what="the run")
     assert worker.stop() == 0
-    assert not redis_client.exists(keys.history(jid), keys.HISTORY)
+    assert not redis_client.exists(keys.history(jid), keys.HISTORY)  # no key at all
 
 
-def test_flush_indexes_the_runs_and_trims_to_the_ttl_and_the_size(
+def test_flush_indexes_the_jobs_that_ended_and_trims_to_the_size(
     redis_client: redis.Redis, app_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(history, "TRIM_BATCH", 7)
-    now = 10_000.0
     writer = history.HistoryWriter("host:1:abc", ttl=100, size=25)
     removed = 0
     for batch in range(3):  # three heartbeats, 20 runs apart
         pipe = redis_client.pipeline()
         for i in range(20 * batch, 20 * batch + 20):
             payload = {"jid": f"j{i:03d}", "class": "X", "args": []}
-            state = "retry" if i % 10 == 0 else "succeeded"
-            for command in writer.commands(b"{}", payload, state, now - 150 + 3 * i, 0.5, "E"):
+            state = "retry" if i % 10 == 1 else "dead" if i % 10 == 2 else "succeeded"
+            for command in writer.commands(b"{}", payload, state, 1000.0 + i, 0.5, "E"):
                 pipe.execute_command(*command)
         pipe.execute()
-        # Beats 60 s apart: at the third, the first beat's jids are past the TTL (100 s).
-        removed += writer.flush(app_redis, now + 60 * batch)
-    left = [jid.decode() for jid in redis_client.zrange(keys.HISTORY, 0, -1)]
+        removed += writer.flush(app_redis)
+    left = [jid.decode() for jid in redis_client.lrange(keys.HISTORY, 0, -1)]
     assert len(left) == 25
-    assert left[0] == "j035"
-    assert left[-1] == "j059"  # the newest are kept
-    assert removed == 35
-    assert not redis_client.exists(keys.history("j034"))  # trimmed ones deleted
-    assert not redis_client.exists(keys.history_runs("j030"))
-    assert redis_client.exists(keys.history("j035"))
-    assert redis_client.exists(keys.history_runs("j040"))
-    assert 0 < redis_client.ttl(keys.history_runs("j040")) <= 100
-    assert writer.flush(app_redis, now + 120) == 0  # nothing pending, nothing over
-    assert writer.flush(app_redis, now + 1000) == 25  # all past the TTL
-    assert redis_client.zcard(keys.HISTORY) == 0
+    assert "j041" not in left  # a retry is indexed when the job ends, not before
+    assert "j042" in left  # dead is an end
+    assert left[0] == "j059"  # the newest are kept
+    assert removed == 54 - 25
+    assert not redis_client.exists(keys.history("j000"))  # trimmed: its keys deleted
+    assert not redis_client.exists(keys.history_runs("j012"))
+    assert redis_client.exists(keys.history("j059"))
+    assert 0 < redis_client.ttl(keys.history("j059")) <= 100  # the TTL: Redis expires it
+    assert 0 < redis_client.ttl(keys.history_runs("j051")) <= 100
+    assert writer.flush(app_redis) == 0  # nothing pending, nothing over
 
 
 HOSTILE_RUNS = [

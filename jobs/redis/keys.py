@@ -21,7 +21,7 @@ PREFIX = "jobs:"
 WORKERS = PREFIX + "workers"  # set of identities that own an in-progress list
 # Pub/sub channel: a job was added to `schedule` or `retry`; the message is its due time.
 SCHEDULED = PREFIX + "scheduled"
-# Sorted set of the jids with a history (jobs/history.py), score = when the last run ended.
+# List of the jids of jobs that ended, newest first: the history's index (jobs/history.py).
 HISTORY = PREFIX + "history"
 
 

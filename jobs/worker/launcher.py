@@ -176,7 +176,7 @@ class Launcher:
         now = self.clock.now()
         self._recover(now)
         self.reconciler.check(now)
-        self.history.flush(self.client, now)  # the index of the runs since the last beat
+        self.history.flush(self.client)  # the index of the runs since the last beat
         self.restart.touch()
         if signal_name:
             self._remote_signal(signal_name)
@@ -241,7 +241,7 @@ class Launcher:
                 max_recoveries=0,
             )
             self.heartbeat.forget()
-            self.history.flush(self.client, self.clock.now())  # the last beat's runs too
+            self.history.flush(self.client)  # the last beat's runs too
         except redis.RedisError as exc:
             logger.error(
                 "could not clean up in Redis (%s); unfinished jobs will be recovered by another worker",

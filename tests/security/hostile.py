@@ -98,7 +98,7 @@ def seed_history(r: redis.Redis, evil: str, index: int, payload: dict[str, Any])
     r.rpush(keys.history_runs(jid), json.dumps({**run, "score": evil}), evil.encode())
     head = json.dumps({"state": "succeeded", "worker": evil, "took_us": 1.5}).encode()
     r.set(keys.history(jid), head + b"\n" + json.dumps(final).encode())
-    r.zadd(keys.HISTORY, {jid: time.time()})
+    r.lpush(keys.HISTORY, jid)
     return jid
 
 

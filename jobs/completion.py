@@ -32,6 +32,9 @@ class Completion(NamedTuple):
     member: str = ""  # the record for retry/dead
     score: float = 0.0  # retry: when; dead: time of death
     writes: tuple[Command, ...] = ()  # sent with the ack or move, never after it
+    # The run's history (jobs.history): sent before the ack like `writes`, but needs no
+    # MULTI (a refused history write is dropped; the ack goes on without it).
+    history: tuple[Command, ...] = ()
 
 
 class _Collector(threading.local):

@@ -215,6 +215,10 @@ class JobsSettings:
     # Keep a worker's threads on one CPU core while its jobs are short (Linux; see
     # jobs/worker/affinity.py): GIL hand-offs across cores cost about half its speed.
     PIN_CPU: bool = field(default=True, metadata=rule(boolean))
+    # The history of finished jobs (jobs/history.py): kept this many seconds after a job's
+    # last run, at most this many jobs (0 turns the history off).
+    HISTORY_TTL: int = field(default=86_400, metadata=rule(positive_int))
+    HISTORY_SIZE: int = field(default=100_000, metadata=rule(count))
     # Where each worker keeps its lock file (jobs/worker/lockfile.py), so a worker that
     # starts recovers at once the jobs of one that died on this host; None: the system
     # temp directory's jobs-<uid>. A local file system: flock is unreliable over NFS.

@@ -40,7 +40,8 @@ class Job:
     retry: ClassVar[RetryOption] = True
     timeout: ClassVar[float | None] = None
     name: ClassVar[str | None] = None
-    backtrace: ClassVar[bool | int] = False
+    # None: the traceback is kept (jobs/backtrace.py); False: not kept; N: N frames.
+    backtrace: ClassVar[bool | int | None] = None
     # Seconds after the first failure past which a failing job goes to dead (Sidekiq 7.1+).
     retry_for: ClassVar[float | None] = None
     # Seconds while an identical job (class, args, queue) pending makes enqueues no-ops
@@ -197,7 +198,7 @@ class JobOptions:
             "queue": options.get("queue", cls.queue),
         }
         tail: Payload = {key: options[key] for key in _EXTRA_KEYS if key in options}
-        if "backtrace" not in tail and cls.backtrace:
+        if "backtrace" not in tail and cls.backtrace is not None:
             tail["backtrace"] = cls.backtrace
         if "retry_for" not in tail and cls.retry_for is not None:
             tail["retry_for"] = cls.retry_for

@@ -3,7 +3,9 @@
 1. `max_retries()` reads Sidekiq's `retry` option: True = the default (25), N = N
    retries, 0 = straight to dead, False = drop the job.
 2. `default_delay()` is Sidekiq's backoff: count**4 + 15 + rand(10) * (count + 1).
-3. `record_failure()` stamps Sidekiq's error fields on the payload.
+3. `record_failure()` stamps Sidekiq's error fields on the payload, with the
+   Python traceback in `error_backtrace` unless the job's `backtrace` option is
+   False (jobs/backtrace.py: bounded, in Sidekiq's encoding).
 4. `decide()` combines them with the job's own `retry_in()` answer, and with
    `retry_for` (Sidekiq 7.1+): seconds after the first failure past which a
    failing job goes to dead whatever retries it has left.
@@ -11,14 +13,11 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import random
-import traceback
-import zlib
 from dataclasses import dataclass
 from typing import Literal
 
+from jobs import backtrace as tracebacks
 from jobs.payload import Payload, epoch, number, positive, read_retry_count, whole
 
 Verdict = Literal["retry", "dead", "drop"]
@@ -88,28 +87,13 @@ def record_failure(
 
 
 def _backtrace_lines(exc: BaseException, option: object) -> list[str]:
-    if option is None or option is False or option == 0:
-        return []
-    frames = traceback.extract_tb(exc.__traceback__)
-    lines = [f"{f.filename}:{f.lineno}:in `{f.name}'" for f in reversed(frames)]
-    limit = whole(option)
-    if limit is not None:
-        lines = lines[:limit]
-    return lines
+    """The traceback to keep: on by default, `backtrace: False` (or 0) turns it off."""
+    return tracebacks.capture(exc, tracebacks.frames_wanted(option))
 
 
-def encode_backtrace(lines: list[str]) -> str:
-    """Sidekiq's `error_backtrace`: MIME base64 of zlib-deflated JSON."""
-    return base64.encodebytes(zlib.compress(json.dumps(lines).encode("utf-8"))).decode("ascii")
-
-
-def decode_backtrace(value: str) -> list[str]:
-    """Inverse of encode_backtrace; returns [] on anything unreadable."""
-    try:
-        lines = json.loads(zlib.decompress(base64.b64decode(value)))
-    except (ValueError, zlib.error, TypeError):
-        return []
-    return [str(line) for line in lines] if isinstance(lines, list) else []
+# Sidekiq's encoding of `error_backtrace` (kept here for callers of the old names).
+encode_backtrace = tracebacks.encode
+decode_backtrace = tracebacks.decode
 
 
 def decide(

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, path, register_converter
 
 from jobs.dashboard.converters import JobKeyConverter, SetConverter
 from jobs.dashboard.views.busy import BusyView, SignalView
+from jobs.dashboard.views.found import FoundJobView
 from jobs.dashboard.views.job_metrics import JobMetricsView
 from jobs.dashboard.views.limits import LimitsView
 from jobs.dashboard.views.overview import IndexView, MetricsView, StatsJsonView
@@ -31,6 +32,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("recurring/", RecurringView.as_view(), name="recurring"),
     path("job-metrics/", JobMetricsView.as_view(), name="job_metrics"),
     path("limits/", LimitsView.as_view(), name="limits"),
+    path("find/", FoundJobView.as_view(), name="find"),
     path("<jobset:jobset>/", SortedSetView.as_view(), name="set"),
     path("<jobset:jobset>/groups/", FailureGroupsView.as_view(), name="set_groups"),
     path("<jobset:jobset>/<jobkey:key>", JobView.as_view(), name="job"),

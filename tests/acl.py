@@ -55,7 +55,7 @@ COMMANDS: dict[str, str] = {
     "lrange": "recovery reads in-progress lists; dashboard pages",
     "llen": "dashboard queue sizes",
     "lindex": "queue latency (the oldest job)",
-    "rpop": "a dashboard signal for this process",
+    "rpop": "a dashboard signal for this process; trimming the history's index",
     # Sets
     "sadd": "the queues set; processes",
     "srem": "processes that left; queues cleared",
@@ -83,7 +83,8 @@ COMMANDS: dict[str, str] = {
     "hlen": "dashboard: metrics hashes are measured before they are read",
     "bitfield": "per-class histograms in Sidekiq's metrics keys",
     # Strings and keys
-    "get": "dashboard: stats",
+    "get": "dashboard: stats; a job's history (find)",
+    "set": "a finished job's history (SET ... EX, with its ack)",
     "mget": "dashboard: daily stats",
     "incrby": "processed and failed counters",
     "expire": "heartbeat TTL; daily stats; work hashes",

@@ -32,6 +32,8 @@ WRONG: dict[str, Any] = {
     "PIN_CPU": 1,
     "STATE_DIR": "relative/dir",
     "DURABLE_PUSH": {"replicas": 0, "timeout_ms": 100},
+    "HISTORY_TTL": 0,
+    "HISTORY_SIZE": -1,
 }
 
 

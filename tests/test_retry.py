@@ -56,8 +56,21 @@ def test_backtrace_round_trips_in_sidekiq_encoding() -> None:
     except RuntimeError as exc:
         record_failure(payload, exc, 0.0, 100, backtrace=True)
     lines = decode_backtrace(str(payload["error_backtrace"]))
-    assert lines
-    assert "in `explode'" in lines[0]
+    assert lines[0] == "Traceback (most recent call last):"
+    assert lines[-2].endswith(", in explode")
+    assert lines[-1] == '    raise RuntimeError("deep")'
+
+
+def test_backtrace_is_kept_by_default_and_off_when_asked() -> None:
+    try:
+        raise ValueError("x")
+    except ValueError as exc:
+        kept: dict[str, object] = {"class": "X", "args": [], "jid": "j"}
+        record_failure(kept, exc, 0.0, 100)
+        off: dict[str, object] = {"class": "X", "args": [], "jid": "j"}
+        record_failure(off, exc, 0.0, 100, backtrace=False)
+    assert decode_backtrace(str(kept["error_backtrace"]))[0].startswith("Traceback")
+    assert "error_backtrace" not in off
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ Used by the dashboard; usable from a shell or a script too:
 
 from __future__ import annotations
 
+from jobs.api.find import FoundJob, find
 from jobs.api.processes import Process, ProcessSet, RunningJob
 from jobs.api.queues import Queue, QueueSummary, summaries
 from jobs.api.records import JobRecord
@@ -18,6 +19,7 @@ from jobs.api.stats import History, Overview, history, overview, redis_info
 __all__ = [
     "Action",
     "BulkResult",
+    "FoundJob",
     "History",
     "JobPage",
     "JobRecord",
@@ -28,6 +30,7 @@ __all__ = [
     "QueueSummary",
     "RunningJob",
     "SortedJobSet",
+    "find",
     "history",
     "overview",
     "redis_info",

@@ -6,16 +6,14 @@ wrong type, huge or deeply nested; nothing a payload names is ever imported.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import re
-import zlib
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from jobs import backtrace as tracebacks
 from jobs.api.redact import redact, redact_args, redact_payload
 from jobs.exceptions import InvalidPayload
 from jobs.payload import JobPayload, epoch, loads, read_retry_count
@@ -24,8 +22,6 @@ from jobs.payload import JobPayload, epoch, loads, read_retry_count
 SAFE_ID = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
 PREVIEW_CHARS = 240
 PRETTY_CHARS = 200_000
-BACKTRACE_BYTES = 1_000_000
-BACKTRACE_LINES = 200
 
 
 def to_datetime(value: object) -> datetime | None:
@@ -48,21 +44,7 @@ def to_text(value: Any, limit: int = PRETTY_CHARS, indent: int | None = None) ->
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def decode_backtrace(value: object) -> list[str]:
-    """Lines of a backtrace: a JSON list, or Sidekiq's base64(zlib(JSON list)) string."""
-    if isinstance(value, list):
-        return [str(line)[:2000] for line in value[:BACKTRACE_LINES]]
-    if not isinstance(value, str) or not value:
-        return []
-    try:
-        packed = base64.b64decode(value)
-        inflater = zlib.decompressobj()
-        lines = json.loads(inflater.decompress(packed, BACKTRACE_BYTES))
-    except (ValueError, binascii.Error, zlib.error, RecursionError):
-        return [value[:2000]]
-    if not isinstance(lines, list):
-        return []
-    return [str(line)[:2000] for line in lines[:BACKTRACE_LINES]]
+decode_backtrace = tracebacks.decode  # bounded: hostile values are read safely
 
 
 class JobRecord:
@@ -224,6 +206,11 @@ class JobRecord:
     def backtrace(self) -> list[str]:
         """The backtrace lines stored with the failure, if any."""
         return decode_backtrace(self.data.get("error_backtrace"))
+
+    @cached_property
+    def traceback(self) -> list[tracebacks.Line]:
+        """The backtrace sorted for display (Python's layout, or plain lines)."""
+        return tracebacks.render(self.backtrace)
 
     @cached_property
     def search_text(self) -> str:

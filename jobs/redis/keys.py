@@ -21,6 +21,8 @@ PREFIX = "jobs:"
 WORKERS = PREFIX + "workers"  # set of identities that own an in-progress list
 # Pub/sub channel: a job was added to `schedule` or `retry`; the message is its due time.
 SCHEDULED = PREFIX + "scheduled"
+# List of the jids of jobs that ended, newest first: the history's index (jobs/history.py).
+HISTORY = PREFIX + "history"
 
 
 def queue(name: str) -> str:
@@ -89,3 +91,13 @@ def unique(digest: str) -> str:
 def limit(kind: str, name: str) -> str:
     """The state of limiter `name` of `kind` (a sorted set of leases or entries, or a hash)."""
     return f"{PREFIX}limit:{kind}:{name}"
+
+
+def history(jid: str) -> str:
+    """One job's final run and payload, as one string (jobs/history.py)."""
+    return PREFIX + "history:" + jid
+
+
+def history_runs(jid: str) -> str:
+    """List of one job's failed runs (jobs/history.py)."""
+    return PREFIX + "history:" + jid + ":runs"

@@ -128,20 +128,20 @@ class Acker:
             self._acks(batch[:acks])
             return acks
         first = batch[0]  # a retry or dead move: one at a time, each in its own MULTI
-        if first.kind == "dead" and not first.writes:
+        if first.kind == "dead" and not first.writes and not first.history:
             kill(self.client, self.inprogress, "list", [(first.raw, first.member)], first.score)
             return 1
         try:
-            self._transaction(first, writes=True)
+            self._transaction(first, extras=True)
         except redis.ResponseError:  # refused while queueing: nothing of the MULTI ran
-            if not first.writes:
+            if not first.writes and not first.history:
                 raise
             logger.error(
-                "Redis refused the writes a finished job asked for; moving the job "
-                "without them: %r",
+                "Redis refused the writes a finished job asked for or its history; moving "
+                "the job without them: %r",
                 first.writes,
             )
-            self._transaction(first, writes=False)
+            self._transaction(first, extras=False)
         return 1
 
     def _acks(self, group: list[Completion]) -> None:
@@ -149,11 +149,13 @@ class Acker:
 
         As with the acks that ride a fetch (fetch.py): Redis runs a round trip's commands
         in order and a send cut short loses only its end, so an ack never lands without
-        the writes before it. A write Redis refuses costs only itself: the job is
-        acknowledged without it, and the refusal logged.
+        the writes before it (its run's history, then what the job asked for). A write
+        Redis refuses costs only itself: the job is acknowledged without it, and the
+        refusal logged.
         """
         commands: list[Command] = []
         for completion in group:
+            commands += completion.history
             commands += completion.writes
             commands.append(ack_command(self.inprogress, completion.raw))
         replies = thread_lane(self.client).replies(commands)
@@ -163,17 +165,20 @@ class Acker:
             if command[0] == "LREM":
                 raise reply
             logger.error(
-                "Redis refused a write a finished job asked for (%s); "
+                "Redis refused a write that goes with a finished job (%s); "
                 "acknowledging the job without it: %r",
                 reply,
-                command,
+                command[:2],
             )
 
-    def _transaction(self, completion: Completion, *, writes: bool) -> None:
-        """The retry or dead move of `completion` (and its writes) in one MULTI; raise if it failed."""
+    def _transaction(self, completion: Completion, *, extras: bool) -> None:
+        """The retry or dead move of `completion` in one MULTI, with its run's history and
+        its writes when `extras`; raise if the move failed."""
         pipe = self.client.pipeline(transaction=True)
+        for command in completion.history if extras else ():
+            _queue(pipe, command)
         moves = self._queue_move(pipe, completion)
-        for command in completion.writes if writes else ():
+        for command in completion.writes if extras else ():
             _queue(pipe, command)
         replies: list[Any] = pipe.execute(raise_on_error=False)
         moved = set(moves)

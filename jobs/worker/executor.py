@@ -6,7 +6,10 @@
    imports or runs anything.
 2. The job runs with its run described on the instance (jobs.execution), and
    the worker's counters, log lines and signals record it.
-3. Failures become a retry or dead record in Sidekiq's format (jobs.retry).
+3. Failures become a retry or dead record in Sidekiq's format (jobs.retry), with
+   the traceback; the log gets it in full at a job's first failure, one line later.
+4. Each run is recorded in the history (jobs.history) by writes that ride the
+   job's ack or move.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from typing import Any
 from django.db import close_old_connections
 
 from jobs import signals, tracing
-from jobs.completion import Completion, take_writes
+from jobs.completion import Command, Completion, take_writes
 from jobs.conf import JobsSettings
 from jobs.exceptions import Discard, InvalidPayload, JobTimeout, Retry
 from jobs.execution import perform, resolve, timeout_of
 from jobs.execution import prepare as prepare_run
+from jobs.history import HistoryWriter
 from jobs.job import Job
 from jobs.limits.base import OverLimit
 from jobs.limits.reschedule import rescheduled
@@ -43,8 +47,16 @@ __all__ = ["Executor", "timeout_of"]  # timeout_of: read here by the manager
 class Executor:
     """Turns fetched bytes into a Completion; shared by every processor thread."""
 
-    def __init__(self, settings: JobsSettings, counters: Counters, clock: Clock) -> None:
+    def __init__(
+        self,
+        settings: JobsSettings,
+        counters: Counters,
+        clock: Clock,
+        history: HistoryWriter | None = None,
+    ) -> None:
         self.settings = settings
+        # None (or off): no history writes, not even the call that would build them.
+        self.history = history if history is not None and history.enabled else None
         self.counters = counters
         self.clock = clock
         self._log_info = logger.isEnabledFor(logging.INFO)
@@ -98,7 +110,9 @@ class Executor:
             logger.info("%s jid=%s discarded itself", payload.display_name, job.jid)
             if signals.job_discarded.receivers:
                 signals.job_discarded.send(sender=cls, payload=payload, exception=exc)
-            return Completion(raw, writes=take_writes())
+            took = time.perf_counter() - started
+            ran = self._ran(raw, payload, "discarded", took, str(exc))
+            return Completion(raw, writes=take_writes(), history=ran)
         except OverLimit:
             raise
         except Exception as exc:
@@ -117,7 +131,25 @@ class Executor:
                 )
         if signals.job_succeeded.receivers:
             signals.job_succeeded.send(sender=cls, payload=payload, duration=elapsed)
-        return Completion(raw, writes=take_writes())
+        if self.history is None:
+            return Completion(raw, writes=take_writes())
+        ran = self._ran(raw, payload, "succeeded", elapsed)
+        return Completion(raw, "ack", "", 0.0, take_writes(), ran)  # positional: quicker
+
+    def _ran(
+        self,
+        raw: bytes,
+        payload: Payload,
+        state: str,
+        took: float,
+        error: str = "",
+        score: float | None = None,
+    ) -> tuple[Command, ...]:
+        """The run's history writes (jobs.history), if it is kept."""
+        if self.history is None:
+            return ()
+        now = self.clock.now()
+        return self.history.commands(raw, payload, state, now - took, took, error, score)
 
     def failed(
         self, raw: bytes, job: Job, payload: Payload, exc: BaseException, elapsed: float
@@ -139,25 +171,36 @@ class Executor:
         if signals.job_failed.receivers:
             signals.job_failed.send(sender=cls, payload=record, exception=exc)
         what = f"{display_name(payload)} jid={job.jid} failed after {elapsed * 1000:.1f} ms"
+        # The whole traceback at a job's first failure; one line for each later one.
+        trace = exc if count == 0 else None
+        error = _describe(exc)
         if decision.verdict == "retry":
             retry_queue = record.get("retry_queue")
             if isinstance(retry_queue, str) and retry_queue:
                 record["queue"] = retry_queue
             logger.warning(
-                "%s: %s; retry %d in %.0f s", what, _describe(exc), count + 1, decision.at - now
+                "%s: %s; retry %d in %.0f s",
+                what,
+                error,
+                count + 1,
+                decision.at - now,
+                exc_info=trace,
             )
             signals.job_retried.send(
                 sender=cls, payload=record, exception=exc, retry_at=decision.at
             )
-            return Completion(raw, "retry", dumps(record), decision.at, take_writes())
+            ran = self._ran(raw, payload, "retry", elapsed, error, decision.at)
+            return Completion(raw, "retry", dumps(record), decision.at, take_writes(), ran)
         if decision.verdict == "drop":
-            logger.warning("%s: %s; dropped (retry disabled)", what, _describe(exc))
-            return Completion(raw, writes=take_writes())
-        logger.warning("%s: %s; moved to the dead set", what, _describe(exc), exc_info=exc)
+            logger.warning("%s: %s; dropped (retry disabled)", what, error, exc_info=trace)
+            ran = self._ran(raw, payload, "discarded", elapsed, error)
+            return Completion(raw, writes=take_writes(), history=ran)
+        logger.warning("%s: %s; moved to the dead set", what, error, exc_info=trace)
         if decision.exhausted:
             _call_hook(job.retries_exhausted, record, exc)
         signals.job_dead.send(sender=cls, payload=record, exception=exc)
-        return Completion(raw, "dead", dumps(record), now, take_writes())
+        ran = self._ran(raw, payload, "dead", elapsed, error, now)
+        return Completion(raw, "dead", dumps(record), now, take_writes(), ran)
 
 
 def _describe(exc: BaseException) -> str:

@@ -30,6 +30,7 @@ import redis
 
 from jobs import __version__
 from jobs.conf import JobsSettings
+from jobs.history import HistoryWriter
 from jobs.queue_order import QueueOrder
 from jobs.recurring.runner import start_recurring
 from jobs.redis import keys
@@ -82,7 +83,8 @@ class Launcher:
         self.clock = Clock()
         self.counters = Counters()
         self.supply = JobSupply(self.client, self.url, self.identity, options.queues, self.health)
-        executor = Executor(settings, self.counters, self.clock)
+        self.history = HistoryWriter(self.identity, settings.HISTORY_TTL, settings.HISTORY_SIZE)
+        executor = Executor(settings, self.counters, self.clock, self.history)
         self.affinity = Affinity.for_process(settings.PIN_CPU, prefer=options.core)
         self.manager = Manager(options.concurrency, self.supply, executor, self.affinity)
         self.stopping = threading.Event()
@@ -203,6 +205,7 @@ class Launcher:
         now = self.clock.now()
         self._recover(now)
         self.reconciler.check(now)
+        self.history.flush(self.client)  # the index of the runs since the last beat
         self.restart.touch()
         if signal_name:
             self._remote_signal(signal_name)
@@ -274,6 +277,7 @@ class Launcher:
                 max_recoveries=0,
             )
             self.heartbeat.forget()
+            self.history.flush(self.client)  # the last beat's runs too
         except redis.RedisError as exc:
             logger.error(
                 "could not clean up in Redis (%s); unfinished jobs will be recovered by another worker",

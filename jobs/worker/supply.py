@@ -214,9 +214,9 @@ class JobSupply:
         """The hand's acks and a fetch in one round trip: the jobs, or None on an error."""
         acks = [ack_command(self.inprogress, done.raw) for done in hand.done]
         writes: tuple[Command, ...] = ()
-        for done in hand.done:
-            if done.writes:  # rarely: a job that asked for writes (a task's result)
-                writes += done.writes
+        for done in hand.done:  # the run's history (jobs.history); rarely, a job's own writes
+            if done.history or done.writes:
+                writes += done.history + done.writes
         try:
             jobs = self.fetcher.ack_and_fetch(acks, hand.want if hand.short else 1, writes)
         except redis.RedisError as exc:

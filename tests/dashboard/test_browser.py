@@ -161,7 +161,7 @@ def test_screenshots_of_every_page(
             shot(page, f"{mode}-{name}", full_page=mode != "phone")
         page.goto(live_server.url + "/admin/jobs/retries/")
         page.get_by_text("myapp.jobs.MoodSenderJob").first.click()
-        expect(page.get_by_role("heading", name="Backtrace")).to_be_visible()
+        expect(page.get_by_role("heading", name="Traceback")).to_be_visible()
         shot(page, f"{mode}-job-detail", full_page=mode != "phone")
     finally:
         context.close()

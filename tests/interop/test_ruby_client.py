@@ -58,7 +58,7 @@ def test_failure_is_a_retry_that_ruby_reads_and_retries(
 ) -> None:
     start_worker("-c", "2")
     name = job_name(InteropFailJob)
-    (jid,) = ruby.push({"class": name, "args": ["boom 7"], "backtrace": True})
+    (jid,) = ruby.push({"class": name, "args": ["boom 7"]})  # a traceback by default
     wait_for(lambda: redis_client.zcard("retry") == 1, 20, what="the retry entry")
 
     (entry,) = ruby.state()["retry"]
@@ -74,6 +74,7 @@ def test_failure_is_a_retry_that_ruby_reads_and_retries(
     assert 3590 < entry["at"] - entry["failed_at"] < 3610  # the job's retry_in()
     # Ruby inflates our error_backtrace (base64 of zlib of a JSON list) like its own.
     assert any("tests/testapp/jobs.py" in line for line in entry["error_backtrace"])
+    assert entry["error_backtrace"][0] == "Traceback (most recent call last):"
 
     # The Web UI's "Retry Now": Ruby takes it off `retry` and pushes it; our worker runs it.
     assert ruby.retry_now("retry", jid) is True

@@ -68,7 +68,7 @@ def test_sidekiqs_web_ui_shows_our_process_jobs_and_failures(
 ) -> None:
     worker = start_worker("-c", "2", "--tag", "django")
     identity = worker.wait_ready()
-    failed = InteropFailJob.set(backtrace=True).perform_async("boom for the web ui")
+    failed = InteropFailJob.perform_async("boom for the web ui <b>")  # traceback by default
     waiting = RecordJob.set(queue="parked").perform_async("not read by anyone")
     wait_for(lambda: redis_client.zcard("retry") == 1, 20, what="the retry entry")
     held = hold_a_job(redis_client, worker, identity)
@@ -96,6 +96,10 @@ def test_sidekiqs_web_ui_shows_our_process_jobs_and_failures(
     assert status == 200
     assert "ValueError" in detail
     assert "tests/testapp/jobs.py" in detail  # our error_backtrace, inflated by Ruby
+    assert "Traceback (most recent call last):<br/>" in detail  # each line on its own
+    assert "raise ValueError(message)" in detail  # the source line of the frame
+    assert "boom for the web ui &lt;b&gt;" in detail  # the message, escaped by Sidekiq...
+    assert "web ui <b>" not in detail  # ...and kept out of the unescaped backtrace
 
     redis_client.rpush("ledger:release", "go")
     assert worker.stop() == 0

@@ -12,6 +12,7 @@ import time
 import pytest
 import redis
 
+from jobs.backtrace import CAUSE, decode
 from jobs.mail.errors import (
     InvalidMessage,
     MailDeferred,
@@ -139,6 +140,9 @@ def test_server_down_means_retry_and_once_back_the_mail_arrives_once(
         assert retry["error_class"] == "ConnectionRefusedError"
         assert "Connection refused" in retry["error_message"]
         assert retry["retry_count"] == 0
+        lines = decode(retry["error_backtrace"])  # a traceback by default, mail jobs too
+        assert lines[0] == "Traceback (most recent call last):"
+        assert any("jobs/mail/" in line for line in lines)
     finally:
         down.close()
 
@@ -170,6 +174,9 @@ def test_a_refused_recipient_goes_to_dead_without_retries(
         f"550 5.1.1 <{address}>: Recipient address rejected: User unknown (RCPT TO {address})"
     )
     assert dead["retry_count"] == 0
+    lines = decode(dead["error_backtrace"])
+    assert CAUSE in lines  # MailRejected from the SMTP error: both tracebacks, cause first
+    assert lines.index("smtplib.SMTPRecipientsRefused") < lines.index(CAUSE)
     assert redis_client.zcard("retry") == 0
     assert smtp.messages == []
 

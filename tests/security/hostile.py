@@ -31,10 +31,12 @@ from typing import Any
 
 import redis
 
+from jobs.backtrace import HEADING
 from jobs.conf import get_settings
 from jobs.dashboard.security import HEADERS
 from jobs.metrics import layout, lifetime
 from jobs.recurring import store
+from jobs.redis import keys
 from tests.dashboard.seed import add, failed, job, process, push
 
 PAYLOADS: list[str] = [
@@ -85,6 +87,20 @@ class Seeded:
     queues: list[str] = field(default_factory=list)
     identities: list[str] = field(default_factory=list)
     entries: list[str] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)  # jids with a hostile history
+
+
+def seed_history(r: redis.Redis, evil: str, index: int, payload: dict[str, Any]) -> str:
+    """A history (jobs/history.py) under a plain jid, hostile everywhere else; its jid."""
+    jid = f"hostile{index}"
+    lines = [HEADING, f'  File "{evil}", line {index}, in {evil}', f"    {evil}", evil]
+    final = {**payload, "jid": jid, "error_backtrace": backtrace_field(lines, index % 2 == 0)}
+    run = {"n": evil, "state": "retry", "worker": evil, "start_ms": evil, "error": evil}
+    r.rpush(keys.history_runs(jid), json.dumps({**run, "score": evil}), evil.encode())
+    head = json.dumps({"state": "succeeded", "worker": evil, "took_us": 1.5}).encode()
+    r.set(keys.history(jid), head + b"\n" + json.dumps(final).encode())
+    r.lpush(keys.HISTORY, jid)
+    return jid
 
 
 def backtrace_field(lines: list[str], compressed: bool) -> Any:
@@ -145,6 +161,7 @@ def seed_everywhere(r: redis.Redis, payloads: list[str] = PAYLOADS) -> Seeded:
         r.hset(f"{identity}:work", evil, json.dumps({"queue": evil, "payload": payload,
                                                     "run_at": evil}))  # fmt: skip
         seeded.identities.append(identity)
+        seeded.history.append(seed_history(r, evil, index, payload))
         add(r, "dead", evil, now + 1000 + index)  # not even JSON
         r.zadd(
             "retry", {b"\xff\xfe" + evil.encode() + b"\xc0\xaf": now + 1000 + index}

@@ -99,6 +99,7 @@ READS: dict[str, tuple[str, ...]] = {
     "set": LIST,
     "set_groups": (),
     "job": (),
+    "find": ("jid",),
     "busy_signal": ("identity", "next", "signal"),
     "queue_clear": ("job", "next", "queue"),
     "queue_delete": ("job", "next", "queue"),
@@ -156,8 +157,22 @@ def examples(route: Route, app: redis.Redis) -> list[dict[str, str]]:
     return EXAMPLES[route.name](app)
 
 
+def find_queries(app: redis.Redis) -> list[str]:
+    """The find page for jids with a history, one in a set, one unknown, one not a jid."""
+    jids = [raw.decode() for raw in app.lrange("jobs:history", 0, 99)]  # type: ignore[union-attr]
+    for key in SET_KEYS.values():
+        jids += [r.jid for r in SortedJobSet(app, key).page(0, 2, True).records if r.id == r.jid]
+    return [f"jid={jid}" for jid in [*jids, "0" * 24]] + ["jid=%3Cscript%3E"]
+
+
+# Query strings that show a route's pages for what is in Redis (beside its converters').
+QUERIES: dict[str, Callable[[redis.Redis], list[str]]] = {"find": find_queries}
+
+
 def urls(route: Route, app: redis.Redis) -> list[str]:
-    return [route.url(**kwargs) for kwargs in examples(route, app)]
+    found = [route.url(**kwargs) for kwargs in examples(route, app)]
+    queries = QUERIES[route.name](app) if route.name in QUERIES else []
+    return found + [f"{found[0]}?{query}" for query in queries]
 
 
 # -- the plain world: real jobs, a process and recurring entries, without hostility --------

@@ -205,3 +205,23 @@ def test_writes_appear_exactly_when_the_job_leaves_in_progress(
     assert redis_client.hget(key, "outcome") == outcome.encode()
     assert 0 < redis_client.ttl(key) <= 86400
     assert worker.stop() == 0
+
+
+def test_history_goes_with_acks_and_moves_and_never_holds_an_ack_back(
+    redis_client: redis.Redis, acker: Acker, caplog: pytest.LogCaptureFixture
+) -> None:
+    in_progress(redis_client, job(1), job(2), job(3), job(4))
+    acker.submit(Completion(job(1), history=(("SET", "h:1", "ran", "EX", 60),)))
+    acker.submit(Completion(job(2), "retry", "retry-record", 1000.0, (), (("RPUSH", "h:2", "r"),)))
+    acker.submit(Completion(job(3), "dead", "dead-record", 2000.0, (), (("RPUSH", "h:3", "d"),)))
+    assert acker.flush(5.0)
+    assert redis_client.get("h:1") == b"ran"
+    assert redis_client.lrange("h:2", 0, -1) == [b"r"]
+    assert redis_client.lrange("h:3", 0, -1) == [b"d"]
+    assert redis_client.zscore("retry", "retry-record") == 1000.0
+    assert redis_client.zscore("dead", "dead-record") == 2000.0
+    with caplog.at_level(logging.WARNING, logger="jobs.worker"):
+        acker.submit(Completion(job(4), history=(("SET", "h:4"),)))  # refused by Redis
+        assert acker.flush(5.0)
+    assert redis_client.lrange(INPROGRESS, 0, -1) == []  # acknowledged all the same
+    assert "Redis refused a history write" in caplog.text

@@ -1,0 +1,118 @@
+"""What the history of finished jobs costs: the same no-op load with it on and off.
+
+usage: .venv/bin/python -m bench.history [--n 20000] [--reps 3] [--verbosity 0]
+
+A private Redis on a spare port; for each rep, both settings one after the other (the
+order alternates between reps, so a machine getting busier does not favour one): the
+queue is filled with N IncrJob jobs (perform_bulk), ONE `manage.py runworker -v 0`
+(-c 10) drains it, and the steady rate is (N - 1) / (end of the last job - start of
+the first). History on is bench.settings (HISTORY_SIZE 100,000, the default); off is
+bench.settings_no_history (HISTORY_SIZE 0). The result is the ratio of the medians,
+on / off (issue 18's goal: at least 0.95).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import redis
+
+from bench.paths import WORK
+from bench.peers.common import FINISH, FIRST, LAST
+from bench.procs import Worker, cpu_seconds, load_average
+from bench.server import RedisServer
+from bench.soak import setup_django
+from bench.systems import ours
+
+SETTINGS = {"on": "bench.settings", "off": "bench.settings_no_history"}
+CHUNK = 10_000
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.history", description=__doc__)
+    parser.add_argument("--n", type=int, default=20_000, help="jobs per drain")
+    parser.add_argument("--reps", type=int, default=3, help="drains of each setting")
+    parser.add_argument("--verbosity", default="0", help="the worker's -v (default 0)")
+    return parser.parse_args()
+
+
+def drain(url: str, job: type, n: int, mode: str, verbosity: str, redis_pid: int) -> Drain:
+    """Fill the queue with `n` jobs, drain it with one worker: steady jobs/s, CPU per job."""
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    for start in range(0, n, CHUNK):
+        count = min(CHUNK, n - start)
+        job.perform_bulk([[i] for i in range(start, start + count)])  # type: ignore[attr-defined]
+    system = ours(Path(sys.executable), url)[0]
+    env = {**system.environ(url, n), "DJANGO_SETTINGS_MODULE": SETTINGS[mode]}
+    log = WORK / "logs" / f"history-{mode}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    worker = Worker([*system.worker, "-v", verbosity], system.cwd, env, log)
+    try:
+        deadline = time.time() + 120
+        while not client.exists(FIRST) and worker.alive() and time.time() < deadline:
+            time.sleep(0.01)
+        cpu = cpu_seconds(worker.pid), cpu_seconds(redis_pid)
+        if client.blpop([FINISH], timeout=600) is None:
+            raise SystemExit(f"the worker did not finish; see {log}")
+        used = cpu_seconds(worker.pid) - cpu[0], cpu_seconds(redis_pid) - cpu[1]
+        first, last = float(client.get(FIRST) or 0), float(client.get(LAST) or 0)
+        expected = n if mode == "on" else 0
+        deadline = time.time() + 10  # the last job's history rides its ack, just after it
+        while (kept := client.llen("jobs:history")) != expected and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    if kept != expected:
+        raise SystemExit(f"history {mode}: {kept} jobs in jobs:history, expected {expected}")
+    return Drain((n - 1) / (last - first), used[0] / n * 1e6, used[1] / n * 1e6)
+
+
+class Drain(NamedTuple):
+    rate: float  # jobs/s, first job's start to the last one's end
+    worker_us: float  # worker CPU per job (user + system), same span roughly
+    redis_us: float  # Redis CPU per job
+
+
+def main() -> int:
+    args = parse_args()
+    load_start = load_average()
+    server = RedisServer()
+    server.start()
+    runs: dict[str, list[Drain]] = {"on": [], "off": []}
+    try:
+        job = setup_django(server.url, args.n)
+        for rep in range(args.reps):
+            for mode in ("on", "off") if rep % 2 == 0 else ("off", "on"):
+                pid = server.process.pid if server.process is not None else 0
+                done = drain(server.url, job, args.n, mode, args.verbosity, pid)
+                runs[mode].append(done)
+                print(
+                    f"rep {rep + 1} history {mode}: {done.rate:,.0f} jobs/s, CPU per job: "
+                    f"worker {done.worker_us:.0f} us, Redis {done.redis_us:.0f} us",
+                    file=sys.stderr,
+                )
+    finally:
+        server.stop()
+    med = {m: Drain(*(statistics.median(col) for col in zip(*runs[m], strict=True))) for m in runs}
+    on, off = med["on"], med["off"]
+    cpu_on, cpu_off = on.worker_us + on.redis_us, off.worker_us + off.redis_us
+    print(
+        f"history on {on.rate:,.0f} jobs/s, off {off.rate:,.0f} jobs/s (medians of {args.reps}); "
+        f"on/off = {on.rate / off.rate:.3f}. CPU per job (worker + Redis): on {cpu_on:.0f} us, "
+        f"off {cpu_off:.0f} us, off/on = {cpu_off / cpu_on:.3f}. "
+        f"N = {args.n:,}, -c 10, -v {args.verbosity}; "
+        f"load average {load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end "
+        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

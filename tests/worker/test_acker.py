@@ -224,4 +224,4 @@ def test_history_goes_with_acks_and_moves_and_never_holds_an_ack_back(
         acker.submit(Completion(job(4), history=(("SET", "h:4"),)))  # refused by Redis
         assert acker.flush(5.0)
     assert redis_client.lrange(INPROGRESS, 0, -1) == []  # acknowledged all the same
-    assert "Redis refused a history write" in caplog.text
+    assert "Redis refused a write that goes with a finished job" in caplog.text

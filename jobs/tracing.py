@@ -63,12 +63,24 @@ def _attributes(payload: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+_last: list[Any] = [None, None]  # [provider, its "jobs" tracer or None]: looked up once each
+
+
 def _tracer() -> Any:
-    """The "jobs" tracer of the configured provider, None while none is configured."""
+    """The "jobs" tracer of the configured provider, None while none is configured.
+
+    Asked per job: the answer is remembered per provider object (a project that sets
+    its provider later gets a new lookup), so a worker without an SDK pays a call and
+    one identity test.
+    """
     provider = trace.get_tracer_provider()
-    if isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider):
-        return None
-    return provider.get_tracer("jobs")
+    last = _last
+    if provider is last[0]:
+        return last[1]
+    noop = isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider))
+    tracer = None if noop else provider.get_tracer("jobs")
+    last[0], last[1] = provider, tracer
+    return tracer
 
 
 def _inject(payloads: list[dict[str, Any]]) -> None:

@@ -49,7 +49,12 @@ def key(jid: str) -> str:
 def connect() -> None:
     """Record the state of mood deliveries (in the worker; harmless in the web process)."""
     for signal, state in STATES.items():
-        signal.connect(_receiver(state), dispatch_uid=f"project.mood.progress.{state}", weak=False)
+        signal.connect(
+            _receiver(state),
+            sender=MailDeliveryJob,
+            dispatch_uid=f"project.mood.progress.{state}",
+            weak=False,
+        )
 
 
 def _receiver(state: str) -> Any:

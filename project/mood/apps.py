@@ -12,6 +12,9 @@ class MoodConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from project.mood import progress
 
-        progress.connect()  # the worker records each delivery's state for the thanks page
+        if getattr(settings, "MOOD_PROGRESS", True):  # bench/settings.py leaves it out
+            progress.connect()  # the worker records each delivery's state for the thanks page

@@ -235,13 +235,7 @@ class PrivateRedis:
         wait_for(self.ping, 10, f"redis-server on port {self.port}")
 
     def ping(self) -> bool:
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
+        return answers(self.port)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -252,3 +246,14 @@ class PrivateRedis:
     def client(self) -> redis.Redis:
         """An admin client (the application code's URL is `url`)."""
         return redis.Redis.from_url(self.admin_url)
+
+
+def answers(port: int, password: str | None = None) -> bool:
+    """Whether a Redis server on 127.0.0.1:`port` answers PING now."""
+    client = redis.Redis(port=port, password=password, socket_connect_timeout=0.2, socket_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.helpers import free_port, redis_server_binary, wait_for
+from tests.helpers import answers, free_port, redis_server_binary, wait_for
 
 SERVICE = "jobs"
 SENTINELS = 3
@@ -97,15 +97,7 @@ class SentinelCluster:
         return self.sentinel_password if port in self.sentinel_ports else self.password
 
     def _ping(self, port: int) -> bool:
-        client = redis.Redis(
-            port=port, password=self._password(port), socket_connect_timeout=0.2, socket_timeout=1
-        )
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
+        return answers(port, self._password(port))
 
     def _settled(self) -> bool:
         replicas = len(self.data_ports) - 1

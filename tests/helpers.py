@@ -156,9 +156,18 @@ def run_manage(
 
 
 def payloads(client: redis.Redis, key: str) -> list[dict[str, Any]]:
-    """Decode the jobs in a list or sorted set."""
-    is_zset = client.type(key) == b"zset"
-    raw = client.zrange(key, 0, -1) if is_zset else client.lrange(key, 0, -1)
+    """Decode the jobs in a list or sorted set (none while the key does not exist yet).
+
+    Reading by the type TYPE saw: a key missing at TYPE may be made (a worker's first
+    retry makes the zset) before an LRANGE would reach it, which Redis refuses.
+    """
+    kind = client.type(key)
+    if kind == b"zset":
+        raw = client.zrange(key, 0, -1)
+    elif kind == b"list":
+        raw = client.lrange(key, 0, -1)
+    else:
+        return []
     return [json.loads(item) for item in raw]
 
 

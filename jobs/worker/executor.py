@@ -105,12 +105,12 @@ class Executor:
                 signals.job_started.send(sender=cls, payload=payload)
             tracing.perform(perform, job, payload)  # in a span when OpenTelemetry is there
         except Discard as exc:
+            took = time.perf_counter() - started
             self.counters.add(processed=1)
-            self.counters.ran(payload, time.perf_counter() - started)
+            self.counters.ran(payload, took)
             logger.info("%s jid=%s discarded itself", payload.display_name, job.jid)
             if signals.job_discarded.receivers:
                 signals.job_discarded.send(sender=cls, payload=payload, exception=exc)
-            took = time.perf_counter() - started
             ran = self._ran(raw, payload, "discarded", took, str(exc))
             return Completion(raw, writes=take_writes(), history=ran)
         except OverLimit:

@@ -64,7 +64,7 @@ def drain(url: str, job: type, n: int, mode: str, verbosity: str, redis_pid: int
         used = cpu_seconds(worker.pid) - cpu[0], cpu_seconds(redis_pid) - cpu[1]
         first, last = float(client.get(FIRST) or 0), float(client.get(LAST) or 0)
         expected = n if mode == "on" else 0
-        deadline = time.time() + 10  # the last job's history rides its ack, just after it
+        deadline = time.time() + 10  # the history is written within a second of the end
         while (kept := client.llen("jobs:history")) != expected and time.time() < deadline:
             time.sleep(0.05)
     finally:

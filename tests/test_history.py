@@ -1,4 +1,4 @@
-"""jobs/history.py and jobs/api/find.py against real Redis and real workers."""
+"""jobs/history.py, jobs/api/past.py and jobs/api/find.py against real Redis and real workers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import redis
 
 from jobs import history
 from jobs.api import find
+from jobs.api.past import read as read_past
 from jobs.backtrace import HEADING, decode
 from jobs.redis import keys
 from tests.conftest import WorkerFactory
@@ -40,7 +41,11 @@ def test_a_succeeded_job_is_found_with_its_duration_and_worker(
     assert 0 <= run.took < 10
     assert run.started is not None
     assert abs(run.started - time.time()) < 60
-    assert 0 < redis_client.ttl(keys.history(jid)) <= 86_400
+    [start] = [int(member) for member in redis_client.zrange(keys.FINISHED, 0, -1)]
+    assert start % 60 == 0  # a bucket of one minute (HISTORY_TTL 86,400)
+    assert redis_client.hexists(keys.finished(start), jid)
+    assert 86_400 < redis_client.ttl(keys.finished(start)) <= 86_400 + 60
+    assert redis_client.lrange(keys.HISTORY, 0, -1) == [f"{start}:{jid}".encode()]
     assert worker.stop() == 0
 
 
@@ -118,27 +123,55 @@ def test_flush_indexes_the_jobs_that_ended_and_trims_to_the_size(
     monkeypatch.setattr(history, "TRIM_BATCH", 7)
     writer = history.HistoryWriter("host:1:abc", ttl=100, size=25)
     removed = 0
-    for batch in range(3):  # three heartbeats, 20 runs apart
+    for batch in range(3):  # three heartbeats, 20 runs apart, each in a bucket of its own
         pipe = redis_client.pipeline()
         for i in range(20 * batch, 20 * batch + 20):
             payload = {"jid": f"j{i:03d}", "class": "X", "args": []}
-            state = "retry" if i % 10 == 1 else "dead" if i % 10 == 2 else "succeeded"
+            if i % 10 == 0:
+                writer.succeeded(b"{}", payload, 1000.0 + i, 0.5)
+                continue
+            state = "retry" if i % 10 == 1 else "dead" if i % 10 == 2 else "discarded"
             for command in writer.commands(b"{}", payload, state, 1000.0 + i, 0.5, "E"):
                 pipe.execute_command(*command)
         pipe.execute()
-        removed += writer.flush(app_redis)
-    left = [jid.decode() for jid in redis_client.lrange(keys.HISTORY, 0, -1)]
+        removed += writer.flush(app_redis, 100_000.0 + 60 * batch)
+    left = [entry.decode() for entry in redis_client.lrange(keys.HISTORY, 0, -1)]
     assert len(left) == 25
-    assert "j041" not in left  # a retry is indexed when the job ends, not before
-    assert "j042" in left  # dead is an end
-    assert left[0] == "j059"  # the newest are kept
+    assert "j041" not in " ".join(left)  # a retry is indexed when the job ends, not before
+    assert "j042" in left  # dead is an end, indexed by its jid alone
+    # The newest are kept (a write pushes its deaths after its finished runs); a run in a
+    # bucket is named with the bucket's start.
+    assert left[:3] == ["j052", "j042", "100080:j059"]
     assert removed == 54 - 25
-    assert not redis_client.exists(keys.history("j000"))  # trimmed: its keys deleted
-    assert not redis_client.exists(keys.history_runs("j012"))
-    assert redis_client.exists(keys.history("j059"))
-    assert 0 < redis_client.ttl(keys.history("j059")) <= 100  # the TTL: Redis expires it
+    assert redis_client.hkeys(keys.finished(99_960)) == []  # the first bucket: all trimmed
+    assert not redis_client.exists(keys.history_runs("j012"))  # a trimmed death's runs
+    assert redis_client.hexists(keys.finished(100_080), "j059")
+    assert 100 < redis_client.ttl(keys.finished(100_080)) <= 100 + 60  # Redis expires it
     assert 0 < redis_client.ttl(keys.history_runs("j051")) <= 100
-    assert writer.flush(app_redis) == 0  # nothing pending, nothing over
+    assert writer.flush(app_redis, 100_090.0) == 0  # nothing pending, nothing over
+    buckets = {int(m) for m in redis_client.zrange(keys.FINISHED, 0, -1)}
+    assert buckets == {99_960, 100_020, 100_080}
+    past = read_past(app_redis, "j050")
+    assert past is not None
+    assert [run.state for run in past.runs] == ["succeeded"]
+    assert past.payload == b"{}"
+    assert past.runs[0].started == 1050.0
+    assert past.runs[0].took == 0.5
+    assert past.runs[0].worker == "host:1:abc"
+    writer.succeeded(b"{}", {"jid": "late"}, 100_399.0, 0.5)
+    writer.write(app_redis, 100_400.0)  # 99,960 + 60 (written until) + 100 + 60 has passed
+    assert [int(m) for m in redis_client.zrange(keys.FINISHED, 0, -1)] == [100_380]
+
+
+def test_a_run_kept_by_an_older_version_is_still_read(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
+    run = {"n": 1, "state": "succeeded", "worker": "w:1:a", "start_ms": 5000, "took_us": 10}
+    redis_client.set(keys.history("old1"), json.dumps(run).encode() + b"\n{}")
+    found = find(app_redis, "old1")
+    assert found is not None
+    assert found.state == "succeeded"
+    assert found.runs[0].worker == "w:1:a"
 
 
 HOSTILE_RUNS = [
@@ -153,8 +186,9 @@ HOSTILE_RUNS = [
 
 def test_hostile_history_reads_safely(redis_client: redis.Redis, app_redis: redis.Redis) -> None:
     redis_client.rpush(keys.history_runs("hostile1"), *HOSTILE_RUNS)
-    redis_client.set(keys.history("hostile1"), b'{"state": "succeeded", "n": -4}\n\xff<script>')
-    past = history.read(app_redis, "hostile1")
+    redis_client.zadd(keys.FINISHED, {"120": 120, "-60": -60, "abc": 1, "9" * 40: 2})
+    redis_client.hset(keys.finished(120), "hostile1", b'{"state": "succeeded", "n": -4}\n\xff<sc')
+    past = read_past(app_redis, "hostile1")
     assert past is not None
     assert len(past.runs) == len(HOSTILE_RUNS) + 1
     assert [run.state for run in past.runs] == ["", "", "dead", "", "retry", "succeeded"]
@@ -170,7 +204,7 @@ def test_hostile_history_reads_safely(redis_client: redis.Redis, app_redis: redi
     assert found.state == "succeeded"
     assert not found.ok
     redis_client.rpush(keys.history_runs("many"), *[json.dumps({"n": n}) for n in range(1, 201)])
-    many = history.read(app_redis, "many")
+    many = read_past(app_redis, "many")
     assert many is not None
     numbers = [run.number for run in many.runs]
     assert numbers == [*range(1, 26), *range(176, 201)]

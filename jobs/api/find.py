@@ -1,6 +1,6 @@
 """Where is job `jid`? `find(client, jid)` looks everywhere a job can be, with bounded work.
 
-1. The history (jobs/history.py), one hash read: a job that succeeded or was
+1. The history (jobs/api/past.py), a few round trips: a job that succeeded or was
    discarded is answered from it; a job that last failed names the score it was
    given in `retry` or `dead`, where one ZRANGEBYSCORE finds it.
 2. Otherwise, in the order a job moves, so a move during the search rarely hides it:
@@ -18,7 +18,7 @@ from typing import cast
 
 import redis
 
-from jobs import history
+from jobs.api import past as history
 from jobs.api.processes import ProcessSet
 from jobs.api.queues import queue_names
 from jobs.api.records import SAFE_ID, JobRecord

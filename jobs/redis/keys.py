@@ -21,8 +21,10 @@ PREFIX = "jobs:"
 WORKERS = PREFIX + "workers"  # set of identities that own an in-progress list
 # Pub/sub channel: a job was added to `schedule` or `retry`; the message is its due time.
 SCHEDULED = PREFIX + "scheduled"
-# List of the jids of jobs that ended, newest first: the history's index (jobs/history.py).
+# List of the jobs that ended, newest first: the history's index (jobs/history.py).
 HISTORY = PREFIX + "history"
+# Sorted set of the history's buckets of finished runs (member and score: a bucket's start).
+FINISHED = PREFIX + "finished"
 
 
 def queue(name: str) -> str:
@@ -94,8 +96,13 @@ def limit(kind: str, name: str) -> str:
 
 
 def history(jid: str) -> str:
-    """One job's final run and payload, as one string (jobs/history.py)."""
+    """One job's final run and payload as one string (written before the buckets existed)."""
     return PREFIX + "history:" + jid
+
+
+def finished(start: int) -> str:
+    """Hash of the runs that ended in one bucket of time, field = jid (jobs/history.py)."""
+    return f"{PREFIX}finished:{start}"
 
 
 def history_runs(jid: str) -> str:

@@ -8,8 +8,8 @@
    the worker's counters, log lines and signals record it.
 3. Failures become a retry or dead record in Sidekiq's format (jobs.retry), with
    the traceback; the log gets it in full at a job's first failure, one line later.
-4. Each run is recorded in the history (jobs.history) by writes that ride the
-   job's ack or move.
+4. Each run is recorded in the history (jobs.history): a failure by writes that
+   ride the job's move, a success or discard kept for the worker's next write.
 """
 
 from __future__ import annotations
@@ -131,10 +131,9 @@ class Executor:
                 )
         if signals.job_succeeded.receivers:
             signals.job_succeeded.send(sender=cls, payload=payload, duration=elapsed)
-        if self.history is None:
-            return Completion(raw, writes=take_writes())
-        ran = self._ran(raw, payload, "succeeded", elapsed)
-        return Completion(raw, "ack", "", 0.0, take_writes(), ran)  # positional: quicker
+        if self.history is not None:  # kept in memory, written by the second (jobs.history)
+            self.history.succeeded(raw, payload, self.clock.now() - elapsed, elapsed)
+        return Completion(raw, "ack", "", 0.0, take_writes())  # positional: quicker
 
     def _ran(
         self,

@@ -142,8 +142,14 @@ class Launcher:
         self.heartbeat.start(
             self.options.settings.HEARTBEAT_INTERVAL, self.health, self.stopping, self._after_beat
         )
-        while not self.stopping.wait(1.0):
-            pass
+        # The main thread writes the history's finished runs once a second (jobs.history).
+        redis_loop(
+            lambda: self.history.step(self.client, self.clock.now()),
+            where="history",
+            health=self.health,
+            stopping=self.stopping,
+            on_bug=lambda _: logger.exception("could not write the history"),
+        )
         return self._shutdown()
 
     def _banner(self) -> None:
@@ -205,7 +211,7 @@ class Launcher:
         now = self.clock.now()
         self._recover(now)
         self.reconciler.check(now)
-        self.history.flush(self.client)  # the index of the runs since the last beat
+        self.history.flush(self.client, now)  # trimmed to HISTORY_SIZE
         self.restart.touch()
         if signal_name:
             self._remote_signal(signal_name)
@@ -277,7 +283,7 @@ class Launcher:
                 max_recoveries=0,
             )
             self.heartbeat.forget()
-            self.history.flush(self.client)  # the last beat's runs too
+            self.history.write(self.client, self.clock.now())  # the last second's runs
         except redis.RedisError as exc:
             logger.error(
                 "could not clean up in Redis (%s); unfinished jobs will be recovered by another worker",

@@ -10,7 +10,7 @@ import redis
 from django.test import Client
 from playwright.sync_api import Browser, expect
 
-from jobs.redis import keys
+from jobs.api import find
 from tests.conftest import WorkerFactory
 from tests.dashboard.seed import add, failed
 from tests.dashboard.test_browser import logged_in_context, shot
@@ -75,7 +75,7 @@ def test_find_a_job_from_the_search_box_and_see_its_timeline(
     identity = worker.wait_ready()
     wait_for(lambda: redis_client.llen("ledger:runs") == 2, 30, what="the two successes")
     wait_for(lambda: redis_client.zcard("retry") == 1, 30, what="the retry entry")
-    wait_for(lambda: redis_client.exists(keys.history(flaky)), 10, what="the history")
+    wait_for(lambda: (f := find(redis_client, flaky)) and f.state == "succeeded", 10, what="it")
 
     context = logged_in_context(
         browser, live_server.url, superuser, viewport={"width": 1440, "height": 900}

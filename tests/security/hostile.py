@@ -98,8 +98,10 @@ def seed_history(r: redis.Redis, evil: str, index: int, payload: dict[str, Any])
     run = {"n": evil, "state": "retry", "worker": evil, "start_ms": evil, "error": evil}
     r.rpush(keys.history_runs(jid), json.dumps({**run, "score": evil}), evil.encode())
     head = json.dumps({"state": "succeeded", "worker": evil, "took_us": 1.5}).encode()
-    r.set(keys.history(jid), head + b"\n" + json.dumps(final).encode())
-    r.lpush(keys.HISTORY, jid)
+    start = int(time.time()) // 60 * 60
+    r.hset(keys.finished(start), jid, head + b"\n" + json.dumps(final).encode())
+    r.zadd(keys.FINISHED, {str(start): start})
+    r.lpush(keys.HISTORY, f"{start}:{jid}")
     return jid
 
 

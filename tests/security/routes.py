@@ -159,7 +159,8 @@ def examples(route: Route, app: redis.Redis) -> list[dict[str, str]]:
 
 def find_queries(app: redis.Redis) -> list[str]:
     """The find page for jids with a history, one in a set, one unknown, one not a jid."""
-    jids = [raw.decode() for raw in app.lrange("jobs:history", 0, 99)]  # type: ignore[union-attr]
+    index = app.lrange("jobs:history", 0, 99)  # entries: <bucket start>:<jid> or <jid>
+    jids = [raw.decode().rpartition(":")[2] for raw in index]  # type: ignore[union-attr]
     for key in SET_KEYS.values():
         jids += [r.jid for r in SortedJobSet(app, key).page(0, 2, True).records if r.id == r.jid]
     return [f"jid={jid}" for jid in [*jids, "0" * 24]] + ["jid=%3Cscript%3E"]

@@ -8,7 +8,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from jobs import history
+from jobs.api import past as history
 from jobs.api.find import FoundJob, find
 from jobs.api.records import SAFE_ID, to_datetime
 from jobs.dashboard.converters import SETS

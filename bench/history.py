@@ -39,10 +39,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=20_000, help="jobs per drain")
     parser.add_argument("--reps", type=int, default=3, help="drains of each setting")
     parser.add_argument("--verbosity", default="0", help="the worker's -v (default 0)")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="Redis on the last core, the worker on the first (less noise between drains)",
+    )
     return parser.parse_args()
 
 
-def drain(url: str, job: type, n: int, mode: str, verbosity: str, redis_pid: int) -> Drain:
+def drain(
+    url: str, job: type, n: int, mode: str, verbosity: str, redis_pid: int, core: int | None
+) -> Drain:
     """Fill the queue with `n` jobs, drain it with one worker: steady jobs/s, CPU per job."""
     client = redis.Redis.from_url(url)
     client.flushdb()
@@ -53,7 +60,8 @@ def drain(url: str, job: type, n: int, mode: str, verbosity: str, redis_pid: int
     env = {**system.environ(url, n), "DJANGO_SETTINGS_MODULE": SETTINGS[mode]}
     log = WORK / "logs" / f"history-{mode}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    worker = Worker([*system.worker, "-v", verbosity], system.cwd, env, log)
+    pinned = ["taskset", "-c", str(core)] if core is not None else []
+    worker = Worker([*pinned, *system.worker, "-v", verbosity], system.cwd, env, log)
     try:
         deadline = time.time() + 120
         while not client.exists(FIRST) and worker.alive() and time.time() < deadline:
@@ -86,12 +94,16 @@ def main() -> int:
     server = RedisServer()
     server.start()
     runs: dict[str, list[Drain]] = {"on": [], "off": []}
+    pid = server.process.pid if server.process is not None else 0
+    cores = sorted(os.sched_getaffinity(0))
+    core = cores[0] if args.pin and len(cores) > 1 else None
+    if core is not None:
+        os.sched_setaffinity(pid, {cores[-1]})
     try:
         job = setup_django(server.url, args.n)
         for rep in range(args.reps):
             for mode in ("on", "off") if rep % 2 == 0 else ("off", "on"):
-                pid = server.process.pid if server.process is not None else 0
-                done = drain(server.url, job, args.n, mode, args.verbosity, pid)
+                done = drain(server.url, job, args.n, mode, args.verbosity, pid, core)
                 runs[mode].append(done)
                 print(
                     f"rep {rep + 1} history {mode}: {done.rate:,.0f} jobs/s, CPU per job: "
@@ -107,7 +119,7 @@ def main() -> int:
         f"history on {on.rate:,.0f} jobs/s, off {off.rate:,.0f} jobs/s (medians of {args.reps}); "
         f"on/off = {on.rate / off.rate:.3f}. CPU per job (worker + Redis): on {cpu_on:.0f} us, "
         f"off {cpu_off:.0f} us, off/on = {cpu_off / cpu_on:.3f}. "
-        f"N = {args.n:,}, -c 10, -v {args.verbosity}; "
+        f"N = {args.n:,}, -c 10, -v {args.verbosity}{'; pinned' if core is not None else ''}; "
         f"load average {load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end "
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})"
     )

@@ -133,15 +133,16 @@ class HistoryWriter:
         fields: list[Part] = []
         entries: list[str] = []
         start = int(now // self.width * self.width)
+        head = f"{start}:"
         success, succeeded, ended = self._success, self._succeeded, self._ended
         while succeeded:
             jid, n, started, took, kept = succeeded.popleft()
             fields += (jid, success % (n, started, took, kept))
-            entries.append(f"{start}:{jid}")
+            entries.append(head + jid)
         while ended:
             jid, value = ended.popleft()
             fields += (jid, value)
-            entries.append(f"{start}:{jid}")
+            entries.append(head + jid)
         while self._died:
             entries.append(self._died.popleft())
         if not entries:

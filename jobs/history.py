@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import redis
 
@@ -42,11 +42,13 @@ TRIM_BATCH = 1000
 INDEX_BATCH = 10_000  # entries an LPUSH of the index (or fields an HSET) adds at most
 TRIM_ROUNDS = 50
 PENDING_MAX = 50_000  # runs waiting for a write at most (a long outage drops the oldest)
-WRITE_EVERY = 1.0  # seconds between two writes of the finished runs
+WRITE_EVERY = 1.0  # seconds between two writes of what is left by the main thread
+RIDE = 64  # successes whose write rides one ack
 BUCKETS_PER_TTL = 1440  # a bucket per minute over a day; longer ones for a longer TTL
 STATES = frozenset({"succeeded", "discarded", "retry", "dead"})
 FINAL = frozenset({"succeeded", "discarded"})
 
+T = TypeVar("T")
 # A run waiting for its write: jid, run number, start (ms), duration (us), payload bytes.
 Finished = tuple[str, int, int, int, bytes]
 
@@ -83,14 +85,22 @@ class HistoryWriter:
 
     def succeeded(
         self, raw: bytes, payload: Mapping[str, Any], started: float, took: float
-    ) -> None:
-        """Keep a successful run for the next write (the hot path: no Redis, no JSON)."""
+    ) -> tuple[Command, ...]:
+        """Keep a successful run (the hot path: no JSON); every RIDE runs, their write.
+
+        The write rides the ack of the run that filled the batch, so runs wait in memory
+        for milliseconds while jobs flow; the main thread writes what is left each second.
+        """
         jid = payload["jid"]
         if ":" in jid:  # a colon could name another job's keys, or break the index
-            return
+            return ()
         n = 1 if payload.get("retry_count") is None else run_number(payload)
         kept = raw if len(raw) <= PAYLOAD_MAX else _without_args(payload)
-        self._succeeded.append((jid, n, int(started * 1000), int(took * 1e6), kept))
+        succeeded = self._succeeded
+        succeeded.append((jid, n, int(started * 1000), int(took * 1e6), kept))
+        if len(succeeded) < RIDE:
+            return ()
+        return self._batch(started + took, RIDE)
 
     def commands(
         self,
@@ -128,25 +138,20 @@ class HistoryWriter:
             run["score"] = score
         return json.dumps(run, separators=(",", ":"))
 
-    def write(self, client: redis.Redis, now: float) -> int:
-        """Send the runs kept since the last write, in one round trip; how many."""
+    def _batch(self, now: float, most: int) -> tuple[Command, ...]:
+        """The commands that write up to `most` of the kept runs of each kind; () if none."""
         fields: list[Part] = []
         entries: list[str] = []
         start = int(now // self.width * self.width)
         head = f"{start}:"
-        success, succeeded, ended = self._success, self._succeeded, self._ended
-        while succeeded:
-            jid, n, started, took, kept = succeeded.popleft()
+        success = self._success
+        for jid, n, started, took, kept in _take(self._succeeded, most):
             fields += (jid, success % (n, started, took, kept))
             entries.append(head + jid)
-        while ended:
-            jid, value = ended.popleft()
+        for jid, value in _take(self._ended, most):
             fields += (jid, value)
             entries.append(head + jid)
-        while self._died:
-            entries.append(self._died.popleft())
-        if not entries:
-            return 0
+        entries += _take(self._died, most)
         commands: list[Command] = []
         if fields:
             bucket = keys.finished(start)
@@ -154,14 +159,20 @@ class HistoryWriter:
                 commands.append(("HSET", bucket, *fields[at : at + 2 * INDEX_BATCH]))
             commands.append(("EXPIRE", bucket, self.ttl + self.width))
             commands.append(("ZADD", keys.FINISHED, start, start))
-            # A bucket lives at most its width and the TTL after its start: older are gone.
-            expired = int(now) - self.ttl - 2 * self.width
-            commands.append(("ZREMRANGEBYSCORE", keys.FINISHED, "-inf", f"({expired}"))
         for at in range(0, len(entries), INDEX_BATCH):
             commands.append(("LPUSH", keys.HISTORY, *entries[at : at + INDEX_BATCH]))
+        return tuple(commands)
+
+    def write(self, client: redis.Redis, now: float) -> None:
+        """Send every run kept, in one round trip; forget buckets past the TTL."""
+        commands = self._batch(now, PENDING_MAX)
+        if not commands:
+            return
+        # A bucket lives at most its width and the TTL after its start: older are gone.
+        expired = int(now) - self.ttl - 2 * self.width
+        prune = ("ZREMRANGEBYSCORE", keys.FINISHED, "-inf", f"({expired}")
         # Packed by hiredis on this thread's lane: redis-py would spend ~1 us an argument.
-        thread_lane(client).call(commands)
-        return len(entries)
+        thread_lane(client).call([*commands, prune])
 
     def step(self, client: redis.Redis, now: float) -> float:
         """The worker's main thread: write, then wait WRITE_EVERY seconds."""
@@ -172,6 +183,17 @@ class HistoryWriter:
         """Write what is kept, then trim the index to HISTORY_SIZE; entries trimmed."""
         self.write(client, now)
         return trim(client, self.size)
+
+
+def _take(pending: deque[T], most: int) -> list[T]:
+    """Up to `most` items from the left of `pending` (other threads may take some too)."""
+    taken: list[T] = []
+    try:
+        for _ in range(min(most, len(pending))):
+            taken.append(pending.popleft())
+    except IndexError:
+        pass
+    return taken
 
 
 def _without_args(payload: Mapping[str, Any]) -> bytes:

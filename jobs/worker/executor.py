@@ -9,7 +9,7 @@
 3. Failures become a retry or dead record in Sidekiq's format (jobs.retry), with
    the traceback; the log gets it in full at a job's first failure, one line later.
 4. Each run is recorded in the history (jobs.history): a failure by writes that
-   ride the job's move, a success or discard kept for the worker's next write.
+   ride the job's move, successes in batches riding every 64th ack.
 """
 
 from __future__ import annotations
@@ -131,9 +131,11 @@ class Executor:
                 )
         if signals.job_succeeded.receivers:
             signals.job_succeeded.send(sender=cls, payload=payload, duration=elapsed)
-        if self.history is not None:  # kept in memory, written by the second (jobs.history)
-            self.history.succeeded(raw, payload, self.clock.now() - elapsed, elapsed)
-        return Completion(raw, "ack", "", 0.0, take_writes())  # positional: quicker
+        if self.history is None:
+            return Completion(raw, "ack", "", 0.0, take_writes())  # positional: quicker
+        # Kept in memory; every 64th success carries the batch's write (jobs.history).
+        ran = self.history.succeeded(raw, payload, self.clock.now() - elapsed, elapsed)
+        return Completion(raw, "ack", "", 0.0, take_writes(), ran)
 
     def _ran(
         self,

@@ -1,20 +1,21 @@
 """The history of finished jobs, written: each run of a job, kept a day, for `find()`.
 
-1. A job that succeeded or was discarded costs the processor thread one append to
-   a list in memory (`finished`), nothing in Redis. Every second the worker's main
-   thread (`write`) sends all of them in one round trip: one `HSET` of many fields
-   into the hash of the current bucket of time, `jobs:finished:<start>` (field: the
-   jid; value: the run as a small JSON object, then the payload as it ran), which
-   expires HISTORY_TTL after its last write. The bucket's start goes into the sorted
-   set `jobs:finished`, where `find()` (jobs/api/past.py) reads which buckets exist.
-   A bucket is a minute long, longer when HISTORY_TTL would need over 1,440 of them.
+1. A job that succeeded costs the processor thread one append to a queue in memory
+   (`succeeded`), and every RIDE-th success the write of the last RIDE, riding its
+   own ack (no round trip of its own): one `HSET` of many fields into the hash of the
+   current bucket of time, `jobs:finished:<start>` (field: the jid; value: the run
+   as a small JSON object, then the payload as it ran), which expires HISTORY_TTL
+   after its last write; the bucket's start goes into the sorted set `jobs:finished`,
+   where `find()` (jobs/api/past.py) reads which buckets exist. Each second the
+   worker's main thread writes what is left (`write`), discarded runs included. A
+   bucket is a minute long, longer when HISTORY_TTL would need over 1,440 of them.
 2. A failure (retry or dead, off the hot path): `RPUSH jobs:history:<jid>:runs <run>`
    + `EXPIRE` in the MULTI that moves the job, the run noting the score the job got
    in `retry` or `dead`, so `find()` reaches it without a scan.
 3. The index `jobs:history` (a list, newest first) names every job that ended:
    `<start>:<jid>` for a run in a bucket, `<jid>` for a job that died. It is pushed
-   with the buckets; a worker killed between two writes loses up to a second of
-   successes from the history (the jobs themselves are acknowledged).
+   with the buckets; a worker killed by kill -9 loses the successes it kept from the
+   history (fewer than RIDE while jobs flow; the jobs themselves were acknowledged).
 4. Trimming (`trim`, from the heartbeat): while the index holds more than
    HISTORY_SIZE entries, the oldest are popped with their fields and keys, TRIM_BATCH
    a round trip, at most TRIM_ROUNDS a beat. HISTORY_TTL needs no work: every key

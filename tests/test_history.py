@@ -208,3 +208,23 @@ def test_hostile_history_reads_safely(redis_client: redis.Redis, app_redis: redi
     assert many is not None
     numbers = [run.number for run in many.runs]
     assert numbers == [*range(1, 26), *range(176, 201)]
+
+
+def test_every_64th_success_carries_the_write_of_the_last_64(
+    redis_client: redis.Redis, app_redis: redis.Redis
+) -> None:
+    writer = history.HistoryWriter("host:1:abc", ttl=100, size=1000)
+    rides = []
+    for i in range(130):
+        rides.append(writer.succeeded(b"{}", {"jid": f"r{i:03d}"}, 5000.0 + i, 0.25))
+    assert [i for i, ride in enumerate(rides) if ride] == [63, 127]
+    for command in rides[63] + rides[127]:
+        redis_client.execute_command(*command)
+    assert read_past(app_redis, "r127") is not None
+    assert read_past(app_redis, "r000") is not None
+    assert read_past(app_redis, "r128") is None  # kept until the next ride or write
+    writer.write(app_redis, 5200.0)
+    past = read_past(app_redis, "r129")
+    assert past is not None
+    assert past.runs[0].started == 5129.0
+    assert redis_client.llen(keys.HISTORY) == 130

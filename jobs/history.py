@@ -26,8 +26,10 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from threading import Event
 from typing import Any, TypeVar, cast
 
 import redis
@@ -36,6 +38,8 @@ from jobs.completion import Command, Part
 from jobs.payload import read_retry_count
 from jobs.redis import keys
 from jobs.redis.lane import thread_lane
+
+logger = logging.getLogger("jobs.worker")
 
 PAYLOAD_MAX = 4096  # bytes of a payload kept whole; a bigger one is kept without its args
 ERROR_MAX = 1000  # characters of the error kept with a run
@@ -175,10 +179,19 @@ class HistoryWriter:
         # Packed by hiredis on this thread's lane: redis-py would spend ~1 us an argument.
         thread_lane(client).call([*commands, prune])
 
-    def step(self, client: redis.Redis, now: float) -> float:
-        """The worker's main thread: write, then wait WRITE_EVERY seconds."""
-        self.write(client, now)
-        return WRITE_EVERY
+    def write_until(self, client: redis.Redis, now: Callable[[], float], stopping: Event) -> None:
+        """The worker's main thread: what no ack carried, written each second until stopped.
+
+        A Redis error loses that write's runs and says nothing: the threads that need
+        Redis report the outage (this one would report Redis back on every idle second).
+        """
+        while not stopping.wait(WRITE_EVERY):
+            try:
+                self.write(client, now())
+            except redis.RedisError:
+                continue
+            except Exception:
+                logger.exception("could not write the history")
 
     def flush(self, client: redis.Redis, now: float) -> int:
         """Write what is kept, then trim the index to HISTORY_SIZE; entries trimmed."""

@@ -142,14 +142,8 @@ class Launcher:
         self.heartbeat.start(
             self.options.settings.HEARTBEAT_INTERVAL, self.health, self.stopping, self._after_beat
         )
-        # The main thread writes the history's finished runs once a second (jobs.history).
-        redis_loop(
-            lambda: self.history.step(self.client, self.clock.now()),
-            where="history",
-            health=self.health,
-            stopping=self.stopping,
-            on_bug=lambda _: logger.exception("could not write the history"),
-        )
+        # Until stopped, the main thread writes the history's runs no ack carried.
+        self.history.write_until(self.client, self.clock.now, self.stopping)
         return self._shutdown()
 
     def _banner(self) -> None:

@@ -171,12 +171,24 @@ def payloads(client: redis.Redis, key: str) -> list[dict[str, Any]]:
     return [json.loads(item) for item in raw]
 
 
+_PORTS_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
+    """A port nothing listens on now, never handed out before by this process.
+
+    The kernel may give the same free port twice in a row once each probe socket is
+    closed: a Sentinel test once started a replica on its primary's port.
+    """
     import socket
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _PORTS_GIVEN:
+            _PORTS_GIVEN.add(port)
+            return port
 
 
 @functools.cache

@@ -11,8 +11,9 @@ import django
 import pytest
 import redis
 
+from tests.helpers import free_port
 from tests.mail.process import MailWorker, StartWorker, mail_worker
-from tests.mail.smtp import SMTPServer, free_port
+from tests.mail.smtp import SMTPServer
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 

@@ -19,9 +19,9 @@ from jobs.mail.delivery import delivery_connection
 from jobs.mail.jobs import EmailMessageJob
 from jobs.mail.serialize import message_from_dict
 from jobs.redis.connection import reset_clients
-from tests.helpers import wait_for
+from tests.helpers import free_port, wait_for
 from tests.mail.process import StartWorker, jobs_left, processed
-from tests.mail.smtp import SMTPServer, free_port
+from tests.mail.smtp import SMTPServer
 
 QUEUED = "jobs.mail.backends.QueuedEmailBackend"
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"

@@ -59,3 +59,31 @@ def test_an_idle_connection_closed_by_the_server_is_replaced_before_use(
     # Without the check this LPUSH would go out on the dead socket and fail.
     assert lane.call([("LPUSH", "lane:list", "b")]) == [2]
     assert lane._sock is not sock
+
+
+def test_a_close_from_another_thread_before_the_read_is_a_connection_error(
+    app_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop cuts a blocked BLMOVE short with close() (jobs/worker/fetch.py); landing
+    between the send and the read, it once killed the thread with an AttributeError."""
+    lane = Lane(app_redis)
+    ready = lane._ready
+
+    def closed_just_after_the_send() -> object:
+        sock = ready()
+        monkeypatch.setattr(lane, "_read", _closing(lane, lane._read))
+        return sock
+
+    monkeypatch.setattr(lane, "_ready", closed_just_after_the_send)
+    with pytest.raises(redis.ConnectionError, match="closed while waiting"):
+        lane.call([("PING",)])
+    monkeypatch.undo()
+    assert lane.call([("PING",)]) == [b"PONG"]  # the next call reconnects
+
+
+def _closing(lane: Lane, read: object) -> object:
+    def read_after_close(*args: object) -> object:
+        lane.close()
+        return read(*args)  # type: ignore[operator]
+
+    return read_after_close

@@ -112,6 +112,8 @@ class Lane:
 
     def _read(self, sock: socket.socket, count: int) -> list[Any]:
         reader, buffer = self._reader, self._buffer
+        if reader is None:  # close() from another thread (a stop cutting a BLMOVE short)
+            raise redis.ConnectionError("Connection closed while waiting for a reply.")
         replies: list[Any] = []
         while len(replies) < count:
             reply = reader.gets()

@@ -67,6 +67,8 @@ def find(client: redis.Redis, jid: str) -> FoundJob | None:
     found = _hinted(client, jid, last) or _running(client, jid)
     found = found or _queued(client, jid) or _in_sets(client, jid)
     if found is not None:
+        if found.state in ("retry", "dead") and (last is None or last.state != found.state):
+            past = history.read(client, jid)  # it failed again while we looked: that run too
         found.past = past
     return found
 

@@ -33,6 +33,29 @@ PAGES = {
 }
 
 
+# The screens every browser test shoots: a laptop, a phone, and the laptop in dark mode.
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1440, "height": 900}}
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "device_scale_factor": 2,
+}
+DARK: dict[str, Any] = {**DESKTOP, "color_scheme": "dark"}
+
+
+def page_errors(page: Page) -> list[str]:
+    """The JavaScript and console errors `page` reports from now on (a missing favicon aside)."""
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error" and "favicon" not in message.location["url"]:
+            errors.append(message.text)
+
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", on_console)
+    return errors
+
+
 def shot(page: Page, name: str, full_page: bool = True) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
@@ -112,18 +135,7 @@ def test_log_in_retry_a_failed_job_and_watch_it_run(
 
 @pytest.mark.parametrize(
     ("mode", "options"),
-    [
-        ("desktop", {"viewport": {"width": 1440, "height": 900}}),
-        (
-            "phone",
-            {
-                "viewport": {"width": 390, "height": 844},
-                "is_mobile": True,
-                "device_scale_factor": 2,
-            },
-        ),
-        ("dark", {"viewport": {"width": 1440, "height": 900}, "color_scheme": "dark"}),
-    ],
+    [("desktop", DESKTOP), ("phone", PHONE), ("dark", DARK)],
 )
 def test_screenshots_of_every_page(
     browser: Browser,
@@ -139,14 +151,7 @@ def test_screenshots_of_every_page(
     seed_recurring(redis_client)
     context = logged_in_context(browser, live_server.url, superuser, **options)
     page = context.new_page()
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error" and "favicon" not in message.location["url"]:
-            errors.append(message.text)
-
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", on_console)
+    errors = page_errors(page)
     try:
         for name, url in PAGES.items():
             page.goto(live_server.url + url)

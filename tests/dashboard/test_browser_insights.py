@@ -8,16 +8,13 @@ from typing import Any
 
 import pytest
 import redis
-from playwright.sync_api import Browser, ConsoleMessage, expect
+from playwright.sync_api import Browser, expect
 
 from jobs.metrics import Tracker, flush_commands
 from tests.dashboard.seed import failed
-from tests.dashboard.test_browser import logged_in_context, shot
+from tests.dashboard.test_browser import DARK, DESKTOP, PHONE, logged_in_context, page_errors, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-DESKTOP = {"viewport": {"width": 1440, "height": 900}}
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "device_scale_factor": 2}
-DARK = {**DESKTOP, "color_scheme": "dark"}
 
 # (class, seconds per run, runs per minute, one failure in every N)
 CLASSES = [
@@ -68,14 +65,7 @@ def test_metrics_and_grouped_retries_at_desktop_width(
     seed_failures(redis_client, now)
     context = logged_in_context(browser, live_server.url, superuser, **DESKTOP)
     page = context.new_page()
-    problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error" and "favicon" not in message.location["url"]:
-            problems.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    problems = page_errors(page)
     page.on("dialog", lambda dialog: dialog.accept())
     try:
         page.goto(live_server.url + "/admin/jobs/job-metrics/")

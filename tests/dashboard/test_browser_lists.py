@@ -13,11 +13,10 @@ from playwright.sync_api import Browser, expect
 
 from tests.dashboard.scenery import seed_lists, seed_realistic
 from tests.dashboard.seed import process
-from tests.dashboard.test_browser import logged_in_context, shot
+from tests.dashboard.test_browser import DARK, DESKTOP, PHONE, logged_in_context, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-DESKTOP = {"viewport": {"width": 1440, "height": 900}}
 LISTS = {
     "retries": "/admin/jobs/retries/",
     "dead": "/admin/jobs/dead/",
@@ -113,12 +112,8 @@ def test_stat_cards_share_one_row_at_1440(
 
 @pytest.mark.parametrize(
     ("mode", "options"),
-    [
-        ("phone", {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
-                   "device_scale_factor": 2}),
-        ("dark", {**DESKTOP, "color_scheme": "dark"}),
-    ],
-)  # fmt: skip
+    [("phone", PHONE), ("dark", DARK)],
+)
 def test_list_screenshots_on_a_phone_and_in_the_dark(
     browser: Browser,
     live_server: Any,

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, expect
 from jobs.api import find
 from tests.conftest import WorkerFactory
 from tests.dashboard.seed import add, failed
-from tests.dashboard.test_browser import logged_in_context, shot
+from tests.dashboard.test_browser import DESKTOP, logged_in_context, shot
 from tests.helpers import wait_for
 from tests.testapp.jobs import FailJob, InteropFailJob, RecordJob
 
@@ -75,11 +75,13 @@ def test_find_a_job_from_the_search_box_and_see_its_timeline(
     identity = worker.wait_ready()
     wait_for(lambda: redis_client.llen("ledger:runs") == 2, 30, what="the two successes")
     wait_for(lambda: redis_client.zcard("retry") == 1, 30, what="the retry entry")
-    wait_for(lambda: (f := find(redis_client, flaky)) and f.state == "succeeded", 10, what="it")
-
-    context = logged_in_context(
-        browser, live_server.url, superuser, viewport={"width": 1440, "height": 900}
+    wait_for(
+        lambda: (f := find(redis_client, flaky)) is not None and f.state == "succeeded",
+        10,
+        what="its success in the history",
     )
+
+    context = logged_in_context(browser, live_server.url, superuser, **DESKTOP)
     page = context.new_page()
     page.goto(live_server.url + "/admin/jobs/queues/")
     page.fill("#jobs-find-jid", flaky)

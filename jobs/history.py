@@ -60,6 +60,8 @@ Finished = tuple[str, int, int, int, bytes]
 
 def run_number(payload: Mapping[str, Any]) -> int:
     """Which run of the job this is: 1, then 2 after the first failure (retry_count 0), ..."""
+    if payload.get("retry_count") is None:  # the common case, and the quickest
+        return 1
     count = read_retry_count(payload)
     return 1 if count is None else count + 2
 
@@ -99,10 +101,9 @@ class HistoryWriter:
         jid = payload["jid"]
         if ":" in jid:  # a colon could name another job's keys, or break the index
             return ()
-        n = 1 if payload.get("retry_count") is None else run_number(payload)
-        kept = raw if len(raw) <= PAYLOAD_MAX else _without_args(payload)
+        kept = _kept(raw, payload)
         succeeded = self._succeeded
-        succeeded.append((jid, n, int(started * 1000), int(took * 1e6), kept))
+        succeeded.append((jid, run_number(payload), int(started * 1000), int(took * 1e6), kept))
         if len(succeeded) < RIDE:
             return ()
         return self._batch(started + took, RIDE)
@@ -121,11 +122,9 @@ class HistoryWriter:
         jid = payload["jid"]
         if not self.enabled or ":" in jid:
             return ()
-        n = 1 if payload.get("retry_count") is None else run_number(payload)
-        line = self._line(n, state, started, took, error, score)
+        line = self._line(run_number(payload), state, started, took, error, score)
         if state in FINAL:
-            kept = raw if len(raw) <= PAYLOAD_MAX else _without_args(payload)
-            self._ended.append((jid, line.encode() + b"\n" + kept))
+            self._ended.append((jid, line.encode() + b"\n" + _kept(raw, payload)))
             return ()
         if state == "dead":  # indexed too: it may stay in dead (a retry is, when it ends)
             self._died.append(jid)
@@ -208,6 +207,11 @@ def _take(pending: deque[T], most: int) -> list[T]:
     except IndexError:
         pass
     return taken
+
+
+def _kept(raw: bytes, payload: Mapping[str, Any]) -> bytes:
+    """The payload as the history keeps it: whole up to PAYLOAD_MAX, else without its args."""
+    return raw if len(raw) <= PAYLOAD_MAX else _without_args(payload)
 
 
 def _without_args(payload: Mapping[str, Any]) -> bytes:

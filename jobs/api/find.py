@@ -57,20 +57,25 @@ class FoundJob(JobRecord):
 
 def find(client: redis.Redis, jid: str) -> FoundJob | None:
     """The job `jid` wherever it is now, or None (unknown, expired, or beyond the bounds)."""
+    return locate(client, jid)[0]
+
+
+def locate(client: redis.Redis, jid: str) -> tuple[FoundJob | None, history.Past | None]:
+    """`find()`, with the history it read: a job found nowhere may still have runs kept."""
     if not isinstance(jid, str) or not SAFE_ID.match(jid):
-        return None
+        return None, None
     past = history.read(client, jid)
     last = past.last if past is not None else None
     if past is not None and last is not None and last.state in ("succeeded", "discarded"):
         raw = past.payload or _stub(jid)
-        return FoundJob(raw, last.state, last.ended, last.worker, past)
+        return FoundJob(raw, last.state, last.ended, last.worker, past), past
     found = _hinted(client, jid, last) or _running(client, jid)
     found = found or _queued(client, jid) or _in_sets(client, jid)
     if found is not None:
         if found.state in ("retry", "dead") and (last is None or last.state != found.state):
             past = history.read(client, jid)  # it failed again while we looked: that run too
         found.past = past
-    return found
+    return found, past
 
 
 def _stub(jid: str) -> bytes:

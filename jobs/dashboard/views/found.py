@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from jobs.api import past as history
-from jobs.api.find import FoundJob, find
+from jobs.api.find import FoundJob, locate
 from jobs.api.records import SAFE_ID, to_datetime
 from jobs.dashboard.converters import SETS
 from jobs.dashboard.views.base import PageView
@@ -38,9 +38,8 @@ class FoundJobView(PageView):
         self.title = _("Find a job")
         if not SAFE_ID.match(jid):
             return {"status": 404 if jid else 200, "found": None, "jid": jid, "asked": True}
-        found = find(self.client, jid)
+        found, past = locate(self.client, jid)
         if found is None:
-            past = history.read(self.client, jid)
             return {"status": 404, "found": None, "jid": jid, "runs": _runs(past)}
         self.title = found.display_class
         info = SETS.get(SET_OF_STATE.get(found.state, ""))

@@ -38,7 +38,7 @@ from django.test.utils import override_settings
 
 from jobs.redis.connection import make_client, mask_url, reset_clients
 from tests import acl
-from tests.helpers import Worker
+from tests.helpers import Worker, free_port
 
 BASE_URL = os.environ.get("JOBS_TEST_REDIS", "redis://127.0.0.1:6379").rstrip("/")
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,6 +186,15 @@ def app_redis(redis_url: str, redis_client: redis.Redis) -> Iterator[redis.Redis
     client = make_client(redis_url)
     yield client
     client.close()
+
+
+@pytest.fixture
+def redis_down(settings: Any, redis_url: str) -> Iterator[None]:
+    """The app's JOBS["REDIS_URL"] points at a port where nothing listens."""
+    settings.JOBS = {**settings.JOBS, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    reset_clients()
+    yield
+    reset_clients()
 
 
 @pytest.fixture

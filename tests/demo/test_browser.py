@@ -47,20 +47,11 @@ def test_from_the_form_to_a_thanks_page_that_shows_the_job_done(
     assert worker.stop() == 0
 
 
-def test_with_redis_down_the_form_says_so_in_the_browser(
-    page: Page, live_server: Any, settings: Any
-) -> None:
-    from jobs.redis.connection import reset_clients
-    from tests.helpers import free_port
-
-    settings.JOBS = {**settings.JOBS, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
-    reset_clients()
-    try:
-        page.goto(live_server.url + "/")
-        page.get_by_label("Your email").fill("newcomer@example.com")
-        page.get_by_text("Sad", exact=True).click()
-        page.get_by_role("button", name="Send my mood").click()
-        expect(page.get_by_role("alert")).to_contain_text("we cannot queue your email right now")
-        expect(page.get_by_label("Your email")).to_have_value("newcomer@example.com")
-    finally:
-        reset_clients()
+@pytest.mark.usefixtures("redis_down")
+def test_with_redis_down_the_form_says_so_in_the_browser(page: Page, live_server: Any) -> None:
+    page.goto(live_server.url + "/")
+    page.get_by_label("Your email").fill("newcomer@example.com")
+    page.get_by_text("Sad", exact=True).click()
+    page.get_by_role("button", name="Send my mood").click()
+    expect(page.get_by_role("alert")).to_contain_text("we cannot queue your email right now")
+    expect(page.get_by_label("Your email")).to_have_value("newcomer@example.com")

@@ -7,7 +7,7 @@ inside a transaction is pushed on commit: the view tests run the request inside
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -29,7 +29,6 @@ from jobs.mail.testing import (
 from project.mood import progress
 from project.mood.jobs import MoodSenderJob
 from project.mood.mailers import MoodMailer
-from tests.helpers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -144,17 +143,6 @@ def test_the_plain_job_sends_the_same_mail(monkeypatch: pytest.MonkeyPatch) -> N
     assert [(m.to, m.subject) for m in mail.outbox] == [
         (["c@example.com"], "Your mood today: happy")
     ]
-
-
-@pytest.fixture
-def redis_down(settings: Any, redis_url: str) -> Iterator[None]:
-    """The app's Redis on a port nothing listens on."""
-    from jobs.redis.connection import reset_clients
-
-    settings.JOBS = {**settings.JOBS, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
-    reset_clients()
-    yield
-    reset_clients()
 
 
 @pytest.mark.django_db(transaction=True)  # pushed during the request, as in production

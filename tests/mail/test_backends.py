@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import django
@@ -18,8 +17,7 @@ from jobs.exceptions import EnqueueError
 from jobs.mail.delivery import delivery_connection
 from jobs.mail.jobs import EmailMessageJob
 from jobs.mail.serialize import message_from_dict
-from jobs.redis.connection import reset_clients
-from tests.helpers import free_port, wait_for
+from tests.helpers import wait_for
 from tests.mail.process import StartWorker, jobs_left, processed
 from tests.mail.smtp import SMTPServer
 
@@ -32,15 +30,6 @@ SMTP = "django.core.mail.backends.smtp.EmailBackend"
 def queued(settings: Any, legacy_email_settings: None) -> None:
     """This process's site sends mail through the queue."""
     settings.EMAIL_BACKEND = QUEUED
-
-
-@pytest.fixture
-def redis_down(settings: Any, redis_url: str) -> Iterator[None]:
-    """JOBS["REDIS_URL"] points at a port where nothing listens."""
-    settings.JOBS = {**settings.JOBS, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
-    reset_clients()
-    yield
-    reset_clients()
 
 
 @pytest.mark.slow

@@ -171,6 +171,15 @@ def payloads(client: redis.Redis, key: str) -> list[dict[str, Any]]:
     return [json.loads(item) for item in raw]
 
 
+def alive(pid: int) -> bool:
+    """Whether a process `pid` exists (a zombie not yet reaped counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 _PORTS_GIVEN: set[int] = set()
 
 

@@ -21,7 +21,7 @@ import pytest
 import redis
 
 from tests.conftest import WorkerFactory
-from tests.helpers import ROOT, free_port, redis_server_binary, wait_for
+from tests.helpers import ROOT, alive, free_port, redis_server_binary, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -142,14 +142,6 @@ def test_stop_redis_reads_the_port_from_dotenv(tmp_path: Path) -> None:
     finally:
         if alive(pid):
             os.kill(pid, signal.SIGKILL)
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import redis
 from jobs.redis import keys
 from tests.conftest import WorkerFactory
 from tests.figures import Profile, Reporter
-from tests.helpers import Worker, payloads, wait_for
+from tests.helpers import Worker, alive, payloads, wait_for
 from tests.testapp.jobs import CrashJob, HogJob, PidJob, RecordJob, SlowJob
 
 SETTINGS = "tests.worker.settings_restart"
@@ -68,14 +68,6 @@ def runs(client: redis.Redis, key: str = "ledger:started") -> Counter[str]:
     return Counter(item.decode() for item in client.lrange(key, 0, -1))
 
 
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
 def test_children_show_up_as_workers_named_after_their_supervisor_and_run_jobs(
     redis_client: redis.Redis, start_worker: WorkerFactory, state: Path
 ) -> None:
@@ -93,7 +85,7 @@ def test_children_show_up_as_workers_named_after_their_supervisor_and_run_jobs(
         assert "threads pinned to CPU 0 " in log
         assert "threads pinned to CPU 1 " in log
     assert supervisor.stop() == 0
-    assert all(gone(pid) for pid in kids.values())
+    assert all(not alive(pid) for pid in kids.values())
     assert not redis_client.smembers(keys.PROCESSES)
     assert list(state.iterdir()) == [], "clean stops leave no lock file"
 
@@ -149,7 +141,7 @@ def test_term_stops_every_child_gracefully_and_exits_0_with_no_job_lost(
     waiting = [p["jid"] for p in payloads(redis_client, keys.queue("default"))]
     assert finished == started, "every running job finished before its child stopped"
     assert sorted([*finished, *waiting]) == sorted(jids), "no job lost, none run twice"
-    assert all(gone(pid) for pid in kids.values())
+    assert all(not alive(pid) for pid in kids.values())
     assert not any(redis_client.exists(keys.inprogress(identity)) for identity in kids)
     assert not redis_client.smembers(keys.PROCESSES)
     assert supervisor.log().count("ended (exit 0); stopped") == 2
@@ -247,7 +239,7 @@ def test_children_stop_gracefully_when_their_supervisor_is_killed(
     supervisor = start_swarm(start_worker, state, "--processes", "2", "-c", "2")
     kids = wait_children(redis_client, supervisor, 2)
     supervisor.kill()
-    wait_for(lambda: all(gone(pid) for pid in kids.values()), 30, "the orphans to stop")
+    wait_for(lambda: all(not alive(pid) for pid in kids.values()), 30, "the orphans to stop")
     assert not redis_client.smembers(keys.PROCESSES), "each left the process list itself"
     assert list(state.iterdir()) == []
 
@@ -268,7 +260,7 @@ def test_a_second_term_makes_every_child_exit_at_once_and_the_supervisor_exit_1(
         )
     supervisor.signal(signal.SIGTERM)
     assert supervisor.process.wait(30) == 1
-    assert all(gone(pid) for pid in kids.values())
+    assert all(not alive(pid) for pid in kids.values())
     held = [p["jid"] for i in kids for p in payloads(redis_client, keys.inprogress(i))]
     assert sorted(held) == sorted(jids), "left in their in-progress lists, recoverable"
     assert not runs(redis_client, "ledger:finished")
@@ -281,7 +273,7 @@ def test_children_stopped_from_the_dashboard_stay_stopped_and_the_supervisor_exi
     kids = wait_children(redis_client, supervisor, 2)
     first, second = kids
     redis_client.lpush(keys.process_signals(first), "TERM")  # the dashboard's Stop
-    wait_for(lambda: gone(kids[first]), 20, "the first child to stop")
+    wait_for(lambda: not alive(kids[first]), 20, "the first child to stop")
     wait_for(lambda: "on its own" in supervisor.log(), 20, "the supervisor to see it")
     assert supervisor.process.poll() is None
     assert set(children(redis_client, supervisor)) == {second}, "not replaced"

@@ -152,6 +152,18 @@ class Executor:
         now = self.clock.now()
         return self.history.commands(raw, payload, state, now - took, took, error, score)
 
+    def abandoned(self, raw: bytes, job: Job, payload: Payload, elapsed: float) -> Completion:
+        """A job given up on past its timeout (the watchdog: its thread stays stuck).
+
+        Failed like any JobTimeout; a unique job's lock goes with its end as in `run`.
+        """
+        limit = timeout_of(payload, type(job)) or 0
+        error = JobTimeout(
+            f"ran longer than its timeout of {limit:g} s and ignored the interruption"
+        )
+        completion = self.failed(raw, job, payload, error, elapsed)
+        return with_release(completion, payload) if "unique_digest" in payload else completion
+
     def failed(
         self, raw: bytes, job: Job, payload: Payload, exc: BaseException, elapsed: float
     ) -> Completion:

@@ -199,11 +199,8 @@ class Manager:
     def _abandon(self, thread: threading.Thread, run: Running) -> None:
         if not run.claim():
             return
-        error = JobTimeout(
-            f"ran longer than its timeout of {run.timeout:g} s and ignored the interruption"
-        )
         elapsed = self._now() - run.started
-        self.supply.complete(self.executor.failed(run.raw, run.job, run.payload, error, elapsed))
+        self.supply.complete(self.executor.abandoned(run.raw, run.job, run.payload, elapsed))
         with self._lock:
             self._running.pop(thread, None)
             self._abandoned.add(thread)

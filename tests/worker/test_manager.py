@@ -161,3 +161,31 @@ def test_a_thread_stuck_past_the_grace_is_replaced(
     wait_for(lambda: redis_client.llen(INPROGRESS) == 0, 5, what="every ack")
     assert manager.wait_idle(5.0)
     assert len(retries(redis_client)) == 1
+
+
+class UniqueHoldJob(HoldJob):
+    """Unique, and dead at its first failure: its lock must go with it."""
+
+    unique_for = 600
+    retry = 0
+
+
+def test_a_unique_job_abandoned_to_dead_releases_its_lock(
+    redis_client: redis.Redis, start: Start, clock: HandClock
+) -> None:
+    manager = start(1)
+    jid = UniqueHoldJob.perform_async()
+    assert jid is not None
+    [lock] = redis_client.keys(keys.unique("*"))
+    assert redis_client.hget(lock, jid) is not None
+    wait_for(lambda: manager.busy() == 1, 10, what="the job to run")
+    clock.now += 5.1
+    wait_for(
+        lambda: all(run.interrupted_at is not None for _, run in manager.running_items()),
+        5,
+        what="the interruption",
+    )
+    clock.now += TIMEOUT_GRACE
+    wait_for(lambda: redis_client.zcard(keys.DEAD) == 1, 10, what="the watchdog's dead move")
+    wait_for(lambda: not redis_client.exists(lock), 5, what="the lock's release")
+    assert UniqueHoldJob.perform_async() is not None, "an identical job can be pushed again"

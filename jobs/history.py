@@ -101,9 +101,11 @@ class HistoryWriter:
         jid = payload["jid"]
         if ":" in jid:  # a colon could name another job's keys, or break the index
             return ()
-        kept = _kept(raw, payload)
+        # run_number() and _kept(), their common cases inline: this runs for every job.
+        n = 1 if payload.get("retry_count") is None else run_number(payload)
+        kept = raw if len(raw) <= PAYLOAD_MAX else _without_args(payload)
         succeeded = self._succeeded
-        succeeded.append((jid, run_number(payload), int(started * 1000), int(took * 1e6), kept))
+        succeeded.append((jid, n, int(started * 1000), int(took * 1e6), kept))
         if len(succeeded) < RIDE:
             return ()
         return self._batch(started + took, RIDE)
@@ -149,9 +151,10 @@ class HistoryWriter:
         start = int(now // self.width * self.width)
         head = f"{start}:"
         success = self._success
-        for jid, n, started, took, kept in _take(self._succeeded, most):
+        taken = _take(self._succeeded, most)
+        for jid, n, started, took, kept in taken:
             fields += (jid, success % (n, started, took, kept))
-            entries.append(head + jid)
+        entries += [head + run[0] for run in taken]
         for jid, value in _take(self._ended, most):
             fields += (jid, value)
             entries.append(head + jid)

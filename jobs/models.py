@@ -7,6 +7,7 @@ act (retry, delete, kill, clear, quiet, stop). Superusers have both.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Dashboard(models.Model):
@@ -15,8 +16,8 @@ class Dashboard(models.Model):
     class Meta:
         managed = False
         default_permissions = ("view", "change")
-        verbose_name = "dashboard"
-        verbose_name_plural = "dashboard"
+        verbose_name = _("dashboard")  # the admin index's entry, in the admin's language
+        verbose_name_plural = _("dashboard")
 
     def __str__(self) -> str:
         return "Jobs dashboard"

@@ -72,6 +72,16 @@ def test_pages_follow_the_requests_language(
         assert not any(word in english for word in words[language] if len(word) > 8), path
 
 
+@pytest.mark.parametrize(("language", "entry"), [("de", "Übersicht"), ("fr", "Tableau de bord")])
+def test_the_admin_index_names_the_dashboard_in_the_admins_language(
+    localized: None, staff_client: Client, language: str, entry: str
+) -> None:
+    body = staff_client.get("/admin/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f'href="/admin/jobs/dashboard/">{entry}</a>' in body
+    english = staff_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'href="/admin/jobs/dashboard/">Dashboard</a>' in english
+
+
 @pytest.mark.parametrize(("language", "said"), [("de", "1 Job gelöscht."),
                                                  ("fr", "1 job supprimé.")])  # fmt: skip
 def test_action_messages_are_translated(

@@ -61,18 +61,34 @@ def test_every_thread_shares_one_core_and_leaves_it_after_a_long_job(
     redis_client: redis.Redis, start_worker: WorkerFactory
 ) -> None:
     worker = started(start_worker)
-    assert run(redis_client)["thread"] == run(redis_client)["thread"]
-    threads = task_cores(worker.pid)
-    [shared] = {frozenset(cores) for cores in threads.values()}
-    assert len(shared) == 1, threads
-    core = sorted(shared)
+    assert len(run(redis_client)["thread"]) == 1
     assert "pinned to CPU" in worker.log()
+    assert one_shared_core(worker.pid)
     # The decision follows each job: the job after a long one runs loose ...
-    assert run(redis_client, "report", 0.05)["thread"] == core
+    assert len(run(redis_client, "report", 0.05)["thread"]) == 1
     assert run(redis_client)["thread"] == ALLOWED
     # ... and short jobs bring the thread back to the process's core.
-    assert run(redis_client)["thread"] == core
+    back = run(redis_client)["thread"]
+    assert len(back) == 1
+    assert one_shared_core(worker.pid) == set(back)
     assert worker.stop() == 0
+
+
+def one_shared_core(pid: int) -> set[int]:
+    """The one core every thread of `pid` shares (asserted), read again if a move was under way.
+
+    A loaded machine may make the worker move to a freer core between two reads (it
+    looks every 1.5-4.5 s): a move repins every thread in turn, so a mixed reading is
+    read again; the test is about one core for all, not which.
+    """
+    shared: set[frozenset[int]] = set()
+    for _ in range(20):
+        shared = {frozenset(cores) for cores in task_cores(pid).values()}
+        if len(shared) == 1:
+            break
+    [core] = shared
+    assert len(core) == 1, shared
+    return set(core)
 
 
 @needs_two_cores
@@ -84,7 +100,7 @@ def test_a_program_a_job_starts_sees_every_core(
     assert len(pinned) == 1
     spawned = run(redis_client, "spawn")
     assert spawned["child"] == ALLOWED
-    assert spawned["thread"] == pinned  # it was pinned when the job began
+    assert len(spawned["thread"]) == 1  # it was pinned when the job began (to whichever core)
     assert worker.stop() == 0
 
 

@@ -21,6 +21,7 @@ from jobs.runtime.clock import Clock
 from jobs.worker.executor import Executor
 from jobs.worker.stats import Counters
 from tests.helpers import ROOT
+from tests.testapp.tasks import add
 
 pytest.importorskip("opentelemetry.sdk")
 from opentelemetry import trace
@@ -106,6 +107,26 @@ def test_a_requests_trace_continues_into_its_job_and_its_retries(
     assert first.status.status_code == trace.StatusCode.ERROR
     assert [event.name for event in first.events] == ["exception"]
     assert second.status.status_code == trace.StatusCode.UNSET
+
+
+def test_a_requests_trace_continues_into_a_django_task(
+    spans: InMemorySpanExporter, redis_client: redis.Redis
+) -> None:
+    tracer = trace.get_tracer_provider().get_tracer("test")
+    with tracer.start_as_current_span("POST /orders") as request:
+        result = add.enqueue(2, 3)
+    trace_id = request.get_span_context().trace_id
+    [payload] = [json.loads(raw) for raw in redis_client.lrange(keys.queue("default"), 0, -1)]
+    assert payload["jid"] == result.id
+    assert tracing.KEY in payload
+    [enqueued] = by_name(spans.get_finished_spans(), "enqueue tests.testapp.tasks.add")
+    assert enqueued.context.trace_id == trace_id
+    assert enqueued.kind is trace.SpanKind.PRODUCER
+    assert run_next(redis_client).kind == "ack"
+    [performed] = by_name(spans.get_finished_spans(), "perform tests.testapp.tasks.add")
+    assert performed.context.trace_id == trace_id
+    assert performed.parent is not None
+    assert performed.parent.span_id == enqueued.context.span_id
 
 
 def test_hostile_trace_context_is_ignored(

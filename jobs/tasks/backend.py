@@ -21,6 +21,7 @@ from django.core.checks import CheckMessage, Error
 from django.core.checks import Warning as CheckWarning
 from django.db import DEFAULT_DB_ALIAS, transaction
 
+from jobs import tracing
 from jobs.arguments import check_args
 from jobs.client import in_transaction
 from jobs.conf import get_settings
@@ -118,6 +119,7 @@ class JobsBackend(BaseTaskBackend):
         self.validate_task(task)
         args, kwargs = _normalized(task, args, kwargs)
         payload = self.build_payload(task, args, kwargs)
+        tracing.inject([payload])  # the caller's trace continues into the task (OpenTelemetry)
         result = TaskResult(
             task=task,
             id=payload["jid"],

@@ -1,32 +1,50 @@
 """Say a schedule in words: "every 30 seconds", "every Monday to Friday at 09:00".
 
 Common cron forms are described; anything else falls back to `cron <expression>`.
+The words are in the active language (the dashboard follows the admin's): each phrase
+is one translatable string, day and month names are Django's own.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from django.utils.dates import MONTHS, WEEKDAYS
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jobs.recurring.times import CronTimes, EveryTimes
 
-UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
-DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-DAY_NAMES = {name[:3].lower(): index for index, name in enumerate(DAYS[:7])}
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+DAY_NAMES = {
+    name: index for index, name in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])
+}
 STEP = re.compile(r"\*/(\d+)")
+
+
+def _seconds(count: int) -> str:
+    return ngettext("every second", "every %(count)d seconds", count) % {"count": count}
+
+
+def _minutes(count: int) -> str:
+    return ngettext("every minute", "every %(count)d minutes", count) % {"count": count}
+
+
+def _hours(count: int) -> str:
+    return ngettext("every hour", "every %(count)d hours", count) % {"count": count}
+
+
+def _days_at_midnight(count: int) -> str:
+    text = ngettext("every day at midnight", "every %(count)d days at midnight", count)
+    return text % {"count": count}
+
+
+EVERY: dict[str, Callable[[int], str]] = {
+    "s": _seconds,
+    "m": _minutes,
+    "h": _hours,
+    "d": _days_at_midnight,
+}
 
 
 def describe(times: CronTimes | EveryTimes) -> str:
@@ -37,9 +55,7 @@ def describe(times: CronTimes | EveryTimes) -> str:
 
 
 def describe_every(count: int, unit: str) -> str:
-    name = UNITS[unit]
-    text = f"every {name}" if count == 1 else f"every {count} {name}s"
-    return text + " at midnight" if unit == "d" else text
+    return EVERY[unit](count)
 
 
 def describe_cron(fields: list[str]) -> str | None:
@@ -48,7 +64,7 @@ def describe_cron(fields: list[str]) -> str | None:
     if len(fields) == 6:
         second, fields = fields[0], fields[1:]
         if fields == ["*"] * 5:
-            return _every("second", second)
+            return _every("s", second)
     minute, hour, day, month, weekday = fields
     if not second.isdigit():
         return None
@@ -58,25 +74,30 @@ def describe_cron(fields: list[str]) -> str | None:
     if not minute.isdigit():
         return None
     if step and [day, month, weekday] == ["*"] * 3:
-        return f"every {step.group(1)} hours at minute {int(minute)}"
+        count = int(step.group(1))
+        text = ngettext(
+            "every hour at minute %(minute)d", "every %(count)d hours at minute %(minute)d", count
+        )
+        return text % {"count": count, "minute": int(minute)}
     at = _clock(hour, minute, second)
     return None if at is None else _days(day, month, weekday, at)
 
 
 def _hourly(minute: str) -> str | None:
     if minute.isdigit():
-        return f"at minute {int(minute)} of every hour"
-    return _every("minute", minute)
+        return _("at minute %(minute)d of every hour") % {"minute": int(minute)}
+    return _every("m", minute)
 
 
 def _every(unit: str, field: str) -> str | None:
+    """`*` or `*/N` in the seconds or minutes field; a fixed second of every minute."""
     if field == "*":
-        return f"every {unit}"
+        return EVERY[unit](1)
     step = STEP.fullmatch(field)
     if step:
-        return f"every {step.group(1)} {unit}s"
-    if field.isdigit():
-        return f"at second {field} of every minute" if unit == "second" else None
+        return EVERY[unit](int(step.group(1)))
+    if field.isdigit() and unit == "s":
+        return _("at second %(second)d of every minute") % {"second": int(field)}
     return None
 
 
@@ -86,22 +107,22 @@ def _clock(hour: str, minute: str, second: str) -> str | None:
     if not all(h.isdigit() and int(h) < 24 for h in hours) or int(minute) > 59:
         return None
     suffix = f":{int(second):02d}" if int(second) else ""
-    times = [f"{int(h):02d}:{int(minute):02d}{suffix}" for h in hours]
-    return times[0] if len(times) == 1 else ", ".join(times[:-1]) + " and " + times[-1]
+    return _listed([f"{int(h):02d}:{int(minute):02d}{suffix}" for h in hours])
 
 
 def _days(day: str, month: str, weekday: str, at: str) -> str | None:
     if day == "*" and month == "*":
         if weekday == "*":
-            return f"every day at {at}"
+            return _("every day at %(time)s") % {"time": at}
         named = _weekdays(weekday)
-        return f"every {named} at {at}" if named else None
+        return _("every %(days)s at %(time)s") % {"days": named, "time": at} if named else None
     if weekday != "*" or not day.isdigit():
         return None
     if month == "*":
-        return f"on day {int(day)} of every month at {at}"
+        return _("on day %(day)d of every month at %(time)s") % {"day": int(day), "time": at}
     if month.isdigit() and 1 <= int(month) <= 12:
-        return f"on {int(day)} {MONTHS[int(month) - 1]} every year at {at}"
+        text = _("on %(day)d %(month)s every year at %(time)s")
+        return text % {"day": int(day), "month": MONTHS[int(month)], "time": at}
     return None
 
 
@@ -112,8 +133,19 @@ def _weekdays(field: str) -> str | None:
         ends = [_weekday(end) for end in item.split("-")]
         if None in ends or len(ends) > 2:
             return None
-        parts.append(" to ".join(DAYS[end] for end in ends if end is not None))
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        names = [str(WEEKDAYS[(end - 1) % 7]) for end in ends if end is not None]  # 0 = Sunday
+        if len(names) == 1:
+            parts.append(names[0])
+        else:
+            parts.append(_("%(first)s to %(last)s") % {"first": names[0], "last": names[1]})
+    return _listed(parts)
+
+
+def _listed(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`, in the active language."""
+    if len(items) == 1:
+        return items[0]
+    return _("%(items)s and %(last)s") % {"items": ", ".join(items[:-1]), "last": items[-1]}
 
 
 def _weekday(token: str) -> int | None:

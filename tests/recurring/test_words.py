@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from jobs.recurring.times import CronTimes, EveryTimes
 from jobs.recurring.words import describe
@@ -37,6 +38,7 @@ def test_every_in_words(spec: str, words: str) -> None:
         ("0 * * * *", "at minute 0 of every hour"),
         ("@hourly", "at minute 0 of every hour"),
         ("5 */2 * * *", "every 2 hours at minute 5"),
+        ("5 */1 * * *", "every hour at minute 5"),
         ("30 2 * * *", "every day at 02:30"),
         ("@daily", "every day at 00:00"),
         ("0 9,17 * * *", "every day at 09:00 and 17:00"),
@@ -61,3 +63,27 @@ def test_common_cron_forms_in_words(expression: str, words: str) -> None:
 )
 def test_other_cron_forms_fall_back_to_the_expression(expression: str) -> None:
     assert describe(CronTimes(expression, UTC)) == f"cron {expression}"
+
+
+WORDS_IN = {
+    # (schedule, {language: words})
+    "30s": {"de": "alle 30 Sekunden", "fr": "toutes les 30 secondes"},
+    "1m": {"de": "jede Minute", "fr": "chaque minute"},
+    "2d": {"de": "alle 2 Tage um Mitternacht", "fr": "tous les 2 jours à minuit"},
+    "0 * * * *": {"de": "zur Minute 0 jeder Stunde", "fr": "à la minute 0 de chaque heure"},
+    "0 9,17 * * *": {"de": "jeden Tag um 09:00 und 17:00", "fr": "chaque jour à 09:00 et 17:00"},
+    "0 9 * * 1-5": {"de": "jeden Montag bis Freitag um 09:00",
+                    "fr": "chaque lundi au vendredi à 09:00"},
+    "0 0 1 3 *": {"de": "jedes Jahr am 1. März um 00:00",
+                  "fr": "chaque année le 1 mars à 00:00"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["de", "fr"])
+@pytest.mark.parametrize("schedule", list(WORDS_IN))
+def test_words_follow_the_active_language(schedule: str, language: str) -> None:
+    times = EveryTimes(schedule, UTC) if " " not in schedule else CronTimes(schedule, UTC)
+    with translation.override(language):
+        assert describe(times) == WORDS_IN[schedule][language]
+    with translation.override("en"):
+        assert describe(times) != WORDS_IN[schedule][language]

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django import template
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
@@ -65,17 +65,19 @@ def when(moment: datetime | None, now: datetime | None = None) -> SafeString | s
 
 @register.filter
 def kilobytes(value: int | None) -> str:
-    """A size given in KB (RSS) as MB or GB."""
+    """A size given in KB (RSS) as MB or GB, the decimal mark the active language's."""
     if value is None:
         return "—"
     megabytes = value / 1024
-    return f"{megabytes / 1024:.1f} GB" if megabytes >= 1024 else f"{megabytes:.1f} MB"
+    if megabytes >= 1024:
+        return f"{formats.number_format(megabytes / 1024, 1)} GB"
+    return f"{formats.number_format(megabytes, 1)} MB"
 
 
 @register.filter
 def number(value: int | None) -> str:
-    """An integer with thousands separators."""
-    return "—" if value is None else f"{value:,}"
+    """An integer with the active language's thousands separators (1,234 / 1.234)."""
+    return "—" if value is None else formats.number_format(value, force_grouping=True)
 
 
 @register.simple_tag

@@ -49,6 +49,17 @@ def test_sizes_and_numbers() -> None:
     assert number(1234567) == "1,234,567"
 
 
+def test_sizes_and_numbers_in_the_active_language() -> None:
+    with translation.override("de"):
+        assert number(1234567) == "1.234.567"
+        assert kilobytes(1536) == "1,5 MB"
+    with translation.override("fr"):
+        assert number(1234) == "1\xa0234"
+        assert kilobytes(3 * 1024 * 1024) == "3,0 GB"
+    with translation.override("en"):
+        assert number(1234) == "1,234"
+
+
 def test_queue_url() -> None:
     assert queue_url("default") == "/admin/jobs/queues/default"
     assert queue_url("a/b c") == "/admin/jobs/queues/a/b%20c"

@@ -165,6 +165,24 @@ def test_lists_in_the_projects_language(
         translation.deactivate()
 
 
+def test_live_numbers_follow_the_pages_language_not_the_browsers(
+    browser: Browser, live_server: Any, superuser: Any, redis_client: redis.Redis, settings: Any
+) -> None:
+    settings.LANGUAGE_CODE = "de"
+    redis_client.set("stat:processed", 12)
+    context = logged_in_context(browser, live_server.url, superuser, locale="en-US", **DESKTOP)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/admin/jobs/?interval=1")
+        card = page.locator('.jobs-card [data-stat="processed"]')
+        expect(card).to_have_text("12")
+        redis_client.set("stat:processed", 1234567)
+        expect(card).to_have_text("1.234.567", timeout=15_000)  # the page's script, no reload
+    finally:
+        context.close()
+        translation.deactivate()
+
+
 def test_busy_reloads_itself_until_a_quiet_shows(
     browser: Browser, live_server: Any, superuser: Any, redis_client: redis.Redis
 ) -> None:

@@ -34,7 +34,8 @@
   // Live numbers: poll stats.json and update every [data-stat] element.
   const url = root.dataset.statsUrl;
   const seconds = Math.min(60, Math.max(1, parseInt(root.dataset.interval, 10) || 5));
-  const format = new Intl.NumberFormat();
+  // As the page's language writes numbers (Django's language codes are BCP 47 tags).
+  const format = new Intl.NumberFormat(document.documentElement.lang || undefined);
 
   function apply(data) {
     if (!data || !data.stats) return;

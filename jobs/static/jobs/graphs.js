@@ -7,7 +7,8 @@
   const HEIGHT = 180;
   const PAD = { left: 44, right: 8, top: 10, bottom: 22 };
   const LIVE_POINTS = 60;
-  const format = new Intl.NumberFormat();
+  // As the page's language writes numbers (Django's language codes are BCP 47 tags).
+  const format = new Intl.NumberFormat(document.documentElement.lang || undefined);
 
   function el(name, attrs, text) {
     const node = document.createElementNS(SVG, name);

@@ -113,3 +113,11 @@ def test_in_a_real_process(redis_url: str) -> None:
     for name in ("tick", "paused", "nightly"):
         assert row(output, name)[1] == "yes"
     assert "every day at 02:30 (cron 30 2 * * *)" in output
+
+
+def test_the_table_stays_english_in_a_german_project(use_schedule: UseSchedule) -> None:
+    use_schedule(SCHEDULE)
+    with override_settings(LANGUAGE_CODE="de"):
+        out, _ = run()
+    assert "every 30 seconds" in row(out, "often")
+    assert "at minute 0 of every hour" in " ".join(row(out, "hourly"))

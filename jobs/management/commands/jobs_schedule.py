@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import redis
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, no_translations
 
 from jobs.conf import get_settings
 from jobs.recurring import control
@@ -31,6 +31,7 @@ class Command(BaseCommand):
             help="show the next N runs of each entry (default 1)",
         )
 
+    @no_translations  # an English table: the schedule's words too, whatever LANGUAGE_CODE says
     def handle(self, *args: Any, **options: Any) -> None:
         now = time.time()
         try:

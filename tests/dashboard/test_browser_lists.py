@@ -11,7 +11,7 @@ import redis
 from django.utils import translation
 from playwright.sync_api import Browser, expect
 
-from tests.dashboard.scenery import seed_lists, seed_realistic
+from tests.dashboard.scenery import RECURRING_SCHEDULE, seed_lists, seed_realistic, seed_recurring
 from tests.dashboard.seed import process
 from tests.dashboard.test_browser import DARK, DESKTOP, PHONE, logged_in_context, shot
 
@@ -136,6 +136,13 @@ def test_list_screenshots_on_a_phone_and_in_the_dark(
         context.close()
 
 
+# The words the Recurring page gives the "0 9 * * 1-5" entry of RECURRING_SCHEDULE.
+SCHEDULE_WORDS = {
+    "de": "jeden Montag bis Freitag um 09:00",
+    "fr": "chaque lundi au vendredi à 09:00",
+}
+
+
 @pytest.mark.parametrize(("language", "title"), [("de", "Wiederholungen"), ("fr", "Tentatives")])
 def test_lists_in_the_projects_language(
     browser: Browser,
@@ -147,16 +154,20 @@ def test_lists_in_the_projects_language(
     title: str,
 ) -> None:
     settings.LANGUAGE_CODE = language  # the live server's middleware is already loaded
+    settings.JOBS = {**settings.JOBS, "SCHEDULE": RECURRING_SCHEDULE}
     seed_lists(redis_client, 30)
     seed_realistic(redis_client)
+    seed_recurring(redis_client)
     context = logged_in_context(browser, live_server.url, superuser, locale=language, **DESKTOP)
     page = context.new_page()
     try:
         for name, url in {"retries": "/admin/jobs/retries/", "busy": "/admin/jobs/busy/",
-                          "index": "/admin/jobs/"}.items():  # fmt: skip
+                          "index": "/admin/jobs/", "recurring": "/admin/jobs/recurring/"
+                          }.items():  # fmt: skip
             page.goto(live_server.url + url)
             assert page.evaluate("() => document.documentElement.lang") == language
             shot(page, f"lists-{language}-{name}", full_page=False)
+        expect(page.locator("body")).to_contain_text(SCHEDULE_WORDS[language])
         page.goto(live_server.url + "/admin/jobs/retries/")
         assert page.locator("h1").inner_text() == title
         assert page.evaluate(VISIBLE_ROWS) >= 20  # longer words, same density

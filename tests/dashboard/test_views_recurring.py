@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import redis
 from django.test import Client
+from django.utils import translation
 
 from jobs.dashboard.views.recurring import last_job_url
 from jobs.payload import loads
@@ -128,6 +129,20 @@ def test_enqueue_now_pushes_the_job_and_shows_the_last_run(
     jid = payload["jid"]
     assert f'<a href="/admin/jobs/queues/default?q={jid}"><code>{jid}</code></a>' in hourly
     assert "never" in row_of(body, "heartbeat")  # the others are untouched
+
+
+@pytest.mark.parametrize(("language", "words"), [("de", ">eingereiht</span>"),
+                                                  ("fr", ">en file</span>")])  # fmt: skip
+def test_the_last_jobs_status_reads_in_the_projects_language(
+    staff_client: Client, schedule: object, settings: Any, language: str, words: str
+) -> None:
+    staff_client.post(ENQUEUE, {"name": "hourly-cleanup"})
+    settings.LANGUAGE_CODE = language
+    try:
+        body = staff_client.get(PAGE).content.decode()
+    finally:
+        translation.deactivate()
+    assert words in row_of(body, "hourly-cleanup")
 
 
 def test_enqueue_now_says_so_and_works_while_disabled(

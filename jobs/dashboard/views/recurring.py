@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from jobs.api.queues import valid_name
 from jobs.dashboard.views.base import ActionView, PageView
@@ -22,6 +22,16 @@ from jobs.recurring.schedule import EntryError
 
 # How each status of an entry's last job is tagged: good, bad or in between.
 STATUS_TONES = {"succeeded": "ok", "failed": "bad", "dead": "bad", "retrying": "warn"}
+# How each status reads (jobs.recurring.status writes them); another word is shown as is.
+STATUS_LABELS = {
+    "enqueued": pgettext_lazy("a recurring job's status", "enqueued"),
+    "running": pgettext_lazy("a recurring job's status", "running"),
+    "succeeded": pgettext_lazy("a recurring job's status", "succeeded"),
+    "failed": pgettext_lazy("a recurring job's status", "failed"),
+    "retrying": pgettext_lazy("a recurring job's status", "retrying"),
+    "dead": pgettext_lazy("a recurring job's status", "dead"),
+    "discarded": pgettext_lazy("a recurring job's status", "discarded"),
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,13 @@ class EntryRow:
     def status_tone(self) -> str:
         """`ok`, `bad`, `warn` or "": how the last job's status is coloured."""
         return STATUS_TONES.get(self.entry.last_status or "", "")
+
+    @property
+    def status_label(self) -> str:
+        """The last job's status in the page's language ("" for none)."""
+        status = self.entry.last_status or ""
+        label = STATUS_LABELS.get(status)
+        return status if label is None else str(label)
 
     @property
     def args_preview(self) -> str:

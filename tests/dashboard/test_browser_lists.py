@@ -136,6 +136,10 @@ def test_list_screenshots_on_a_phone_and_in_the_dark(
         context.close()
 
 
+# Every stat card's label shows whole (on two lines at most), none cut by an ellipsis.
+WHOLE_LABELS = """() => Array.from(document.querySelectorAll(".jobs-card-label")).every((e) =>
+  e.scrollWidth <= e.clientWidth + 1
+    && e.getBoundingClientRect().height <= 3.2 * parseFloat(getComputedStyle(e).fontSize))"""
 # The words the Recurring page gives the "0 9 * * 1-5" entry of RECURRING_SCHEDULE.
 SCHEDULE_WORDS = {
     "de": "jeden Montag bis Freitag um 09:00",
@@ -168,6 +172,8 @@ def test_lists_in_the_projects_language(
             assert page.evaluate("() => document.documentElement.lang") == language
             shot(page, f"lists-{language}-{name}", full_page=False)
         expect(page.locator("body")).to_contain_text(SCHEDULE_WORDS[language])
+        page.goto(live_server.url + "/admin/jobs/")
+        assert page.evaluate(WHOLE_LABELS), "a stat card's label is cut"
         page.goto(live_server.url + "/admin/jobs/retries/")
         assert page.locator("h1").inner_text() == title
         assert page.evaluate(VISIBLE_ROWS) >= 20  # longer words, same density

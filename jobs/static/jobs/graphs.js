@@ -7,8 +7,9 @@
   const HEIGHT = 180;
   const PAD = { left: 44, right: 8, top: 10, bottom: 22 };
   const LIVE_POINTS = 60;
-  // As the page's language writes numbers (Django's language codes are BCP 47 tags).
-  const format = new Intl.NumberFormat(document.documentElement.lang || undefined);
+  // Numbers and times as the page's language writes them (Django's codes are BCP 47 tags).
+  const language = document.documentElement.lang || undefined;
+  const format = new Intl.NumberFormat(language);
 
   function el(name, attrs, text) {
     const node = document.createElementNS(SVG, name);
@@ -66,7 +67,7 @@
     document.addEventListener("jobs:stats", function (event) {
       const stats = event.detail.stats;
       if (previous) {
-        labels.push(new Date(event.detail.time * 1000).toLocaleTimeString());
+        labels.push(new Date(event.detail.time * 1000).toLocaleTimeString(language));
         processed.push(Math.max(0, stats.processed - previous.processed));
         failed.push(Math.max(0, stats.failed - previous.failed));
         if (labels.length > LIVE_POINTS) { labels.shift(); processed.shift(); failed.shift(); }

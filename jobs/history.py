@@ -101,9 +101,7 @@ class HistoryWriter:
         jid = payload["jid"]
         if ":" in jid:  # a colon could name another job's keys, or break the index
             return ()
-        # run_number() and _kept(), their common cases inline: this runs for every job.
-        n = 1 if payload.get("retry_count") is None else run_number(payload)
-        kept = raw if len(raw) <= PAYLOAD_MAX else _without_args(payload)
+        n, kept = run_number(payload), _kept(raw, payload)
         succeeded = self._succeeded
         succeeded.append((jid, n, int(started * 1000), int(took * 1e6), kept))
         if len(succeeded) < RIDE:

@@ -161,8 +161,7 @@ class Executor:
         error = JobTimeout(
             f"ran longer than its timeout of {limit:g} s and ignored the interruption"
         )
-        completion = self.failed(raw, job, payload, error, elapsed)
-        return with_release(completion, payload) if "unique_digest" in payload else completion
+        return with_release(self.failed(raw, job, payload, error, elapsed), payload)
 
     def failed(
         self, raw: bytes, job: Job, payload: Payload, exc: BaseException, elapsed: float

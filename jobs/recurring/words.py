@@ -8,11 +8,10 @@ is one translatable string, day and month names are Django's own.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from jobs.recurring.times import CronTimes, EveryTimes
 
@@ -22,28 +21,13 @@ DAY_NAMES = {
 STEP = re.compile(r"\*/(\d+)")
 
 
-def _seconds(count: int) -> str:
-    return ngettext("every second", "every %(count)d seconds", count) % {"count": count}
-
-
-def _minutes(count: int) -> str:
-    return ngettext("every minute", "every %(count)d minutes", count) % {"count": count}
-
-
-def _hours(count: int) -> str:
-    return ngettext("every hour", "every %(count)d hours", count) % {"count": count}
-
-
-def _days_at_midnight(count: int) -> str:
-    text = ngettext("every day at midnight", "every %(count)d days at midnight", count)
-    return text % {"count": count}
-
-
-EVERY: dict[str, Callable[[int], str]] = {
-    "s": _seconds,
-    "m": _minutes,
-    "h": _hours,
-    "d": _days_at_midnight,
+# "every N <unit>s", a phrase per unit (each language words them differently); `count`
+# chooses the plural form when the phrase is formatted with {"count": N}.
+EVERY = {
+    "s": ngettext_lazy("every second", "every %(count)d seconds", "count"),
+    "m": ngettext_lazy("every minute", "every %(count)d minutes", "count"),
+    "h": ngettext_lazy("every hour", "every %(count)d hours", "count"),
+    "d": ngettext_lazy("every day at midnight", "every %(count)d days at midnight", "count"),
 }
 
 
@@ -55,7 +39,7 @@ def describe(times: CronTimes | EveryTimes) -> str:
 
 
 def describe_every(count: int, unit: str) -> str:
-    return EVERY[unit](count)
+    return str(EVERY[unit] % {"count": count})
 
 
 def describe_cron(fields: list[str]) -> str | None:
@@ -92,10 +76,10 @@ def _hourly(minute: str) -> str | None:
 def _every(unit: str, field: str) -> str | None:
     """`*` or `*/N` in the seconds or minutes field; a fixed second of every minute."""
     if field == "*":
-        return EVERY[unit](1)
+        return describe_every(1, unit)
     step = STEP.fullmatch(field)
     if step:
-        return EVERY[unit](int(step.group(1)))
+        return describe_every(int(step.group(1)), unit)
     if field.isdigit() and unit == "s":
         return _("at second %(second)d of every minute") % {"second": int(field)}
     return None
